@@ -1,0 +1,28 @@
+/** Summary of a loaded model: small, plain data, safe to keep in the store. */
+export interface ModelInfo {
+  /** config.json `model_type`, e.g. "llama", "gpt2". */
+  arch: string;
+  layers: number;
+  dModel: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  /** Total parameter count as read from the checkpoint (tied matrices counted once). */
+  params: number;
+  /** dtypes found on disk, e.g. ["BF16"]. */
+  dtypes: string[];
+  /** Bytes the weights occupy on the device (f32 after widening). */
+  deviceBytes: number;
+  tiedEmbeddings: boolean;
+  /** True when attention and MLP read the same residual (GPT-NeoX `use_parallel_residual`). */
+  parallelResidual: boolean;
+}
+
+export interface LoadProgress {
+  phase: 'header' | 'tensors' | 'done';
+  bytesDone: number;
+  bytesTotal: number;
+  tensorsDone: number;
+  tensorsTotal: number;
+}

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KlDirection, LensOptions, LensResult, LensRow } from '../../../src/contracts/run';
+import { fail } from '../errors';
+import { applyNorm, unembed } from '../models/common/ops';
+import type { LoadedModel } from '../models/common/types';
+
+/**
+ * Logit lens (METHODS.md §1). Row 0 decodes the embeddings, row s+1 the output of
+ * step s; the last row is the model's own output (`finalLogits`), never normed twice.
+ * Each row's [T, V] logits live on the device only while that row is reduced to top-k,
+ * entropy (nats), KL to final and the target's probability and rank; only those come back.
+ */
+export async function logitLens(
+  model: LoadedModel,
+  /** S+1 residuals [T, d]; the last is the final residual (its row uses finalLogits). */
+  residuals: tf.Tensor2D[],
+  /** [T, V] the model output. */
+  finalLogits: tf.Tensor2D,
+  labels: string[],
+  opts: LensOptions = {},
+): Promise<LensResult> {
+  const [T, V] = finalLogits.shape;
+  const k = Math.min(opts.topk ?? 5, V);
+  if (!(k >= 1)) fail(`topk must be at least 1, got ${opts.topk}`);
+  const kl: KlDirection = opts.kl ?? 'final||row';
+  const finalLp = tf.logSoftmax(finalLogits);
+  try {
+    const target = await targetIds(finalLp, opts.target, T, V);
+    const targetT = tf.tensor2d(target, [T, 1], 'int32');
+    const rows: LensRow[] = [];
+    try {
+      for (let r = 0; r < residuals.length; r++) {
+        const last = r === residuals.length - 1;
+        const stats = tf.tidy(() => {
+          const z = last ? finalLogits : unembed(applyNorm(residuals[r] as tf.Tensor2D, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap);
+          const lp = last ? finalLp : tf.logSoftmax(z);
+          return reduceRow(lp, finalLp, targetT, k, kl);
+        });
+        const [topIds, topVals, entropy, klv, tprob, trank] = await Promise.all([
+          stats.topIds.data(), stats.topLp.data(), stats.entropy.data(), stats.kl.data(), stats.targetLp.data(), stats.rank.data(),
+        ]);
+        tf.dispose(Object.values(stats));
+        rows.push({
+          label: labels[r] ?? `row ${r}`,
+          topIds: Int32Array.from(topIds),
+          topProbs: Float32Array.from(topVals, Math.exp),
+          entropy: Float32Array.from(entropy),
+          klToFinal: Float32Array.from(klv),
+          targetProb: Float32Array.from(tprob, Math.exp),
+          targetRank: Int32Array.from(trank),
+        });
+      }
+    } finally {
+      targetT.dispose();
+    }
+    return { k, positions: T, target, rows };
+  } finally {
+    finalLp.dispose();
+  }
+}
+
+async function targetIds(finalLp: tf.Tensor2D, target: LensOptions['target'], T: number, V: number): Promise<Int32Array> {
+  if (target === undefined) {
+    const am = tf.argMax(finalLp, 1);
+    const ids = Int32Array.from(await am.data());
+    am.dispose();
+    return ids;
+  }
+  const ids = typeof target === 'number' ? new Int32Array(T).fill(target) : Int32Array.from(target);
+  if (ids.length !== T) fail(`lens target has ${ids.length} ids for ${T} positions`);
+  for (const t of ids) if (t < 0 || t >= V) fail(`lens target id ${t} is outside the vocabulary (0..${V - 1})`);
+  return ids;
+}
+
+/** Reductions of one row's log-probabilities lp [T, V] (all on the device). */
+function reduceRow(lp: tf.Tensor2D, finalLp: tf.Tensor2D, target: tf.Tensor2D, k: number, dir: KlDirection) {
+  const { values: topLp, indices: topIds } = tf.topk(lp, k);
+  const p = tf.exp(lp);
+  // −Σ p·log p; p underflows to exactly 0 where lp is very negative, so 0·log 0 = 0.
+  const entropy = tf.neg(tf.sum(tf.mul(p, lp), 1));
+  let kl: tf.Tensor;
+  if (dir === 'row||final') {
+    kl = tf.sum(tf.mul(p, tf.sub(lp, finalLp)), 1);
+  } else if (dir === 'final||row') {
+    kl = tf.sum(tf.mul(tf.exp(finalLp), tf.sub(finalLp, lp)), 1);
+  } else {
+    // nostalgebraist's logit lens: both distributions clipped below at 1/(10V), not renormalised.
+    const floor = 1 / (10 * lp.shape[1]);
+    const pf = tf.maximum(tf.exp(finalLp), floor);
+    kl = tf.sum(tf.mul(pf, tf.sub(tf.log(pf), tf.log(tf.maximum(p, floor)))), 1);
+  }
+  const targetLp = tf.gather(lp, target, 1, 1); // [T, 1]
+  // Rank = count of logits ≥ the target's (1-based; ties count against it).
+  const rank = tf.sum(tf.cast(tf.greaterEqual(lp, targetLp), 'int32'), 1);
+  return { topIds, topLp, entropy, kl: tf.relu(kl), targetLp, rank };
+}

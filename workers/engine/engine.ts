@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelInfo } from '../../src/contracts/model';
+import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
+import { trace, type TraceOptions, type TraceResult } from './analyses/trace';
+import { fail } from './errors';
+import { defaultPath, forward } from './forward/forward';
+import { openCheckpoint } from './io/checkpoint';
+import type { FileSet } from './io/source';
+import { loadModel } from './load-model';
+import type { LoadOptions } from './models/common/load-context';
+import type { LoadedModel } from './models/common/types';
+import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
+
+/**
+ * The engine one host (a Web Worker, or Node for the CLI and tests) drives: at most
+ * one model loaded; every method takes and returns plain data.
+ */
+export class Engine {
+  private loaded?: { model: LoadedModel; info: ModelInfo; dispose: () => void; tokenizer?: TextTokenizer };
+
+  async load(files: FileSet, opts: LoadOptions = {}): Promise<ModelInfo> {
+    const ckpt = await openCheckpoint(files);
+    const tokenizer = await TextTokenizer.fromCheckpoint(ckpt);
+    const next = await loadModel(ckpt, opts);
+    this.unload();
+    this.loaded = tokenizer ? { ...next, tokenizer } : next;
+    return next.info;
+  }
+
+  unload(): void {
+    this.loaded?.dispose();
+    this.loaded = undefined;
+  }
+
+  get info(): ModelInfo | undefined {
+    return this.loaded?.info;
+  }
+
+  get hasTokenizer(): boolean {
+    return this.loaded?.tokenizer !== undefined;
+  }
+
+  private need(): NonNullable<Engine['loaded']> {
+    if (!this.loaded) fail('no model is loaded');
+    return this.loaded;
+  }
+
+  /** Text → ids (BOS per tokenizer_config.json); refuses when the checkpoint has no tokenizer.json. */
+  encode(text: string): number[] {
+    const m = this.need();
+    if (text.length === 0) fail('the prompt is empty: type some text');
+    if (!m.tokenizer) fail(`this model has no tokenizer.json, so text prompts cannot be used: give token ids instead`);
+    return m.tokenizer.encode(text);
+  }
+
+  /** Display pieces; `<id>` when there is no tokenizer. */
+  tokens(ids: number[]): TokenView[] {
+    const t = this.need().tokenizer;
+    return t ? t.view(ids) : ids.map((id) => ({ id, text: `<${id}>` }));
+  }
+
+  /** A forward run: only the requested captures come back, as typed arrays with shapes. */
+  async run(spec: RunSpec): Promise<RunResult> {
+    const { model } = this.need();
+    const path = spec.path ?? defaultPath(model.arch.layers);
+    const out = forward(model, spec.tokens, { path, interventions: spec.interventions ?? [], capture: spec.capture ?? [] });
+    try {
+      const [T, V] = out.logits.shape;
+      const last = tf.slice(out.logits, [T - 1, 0], [1, V]);
+      const logitsLast = Float32Array.from(await last.data());
+      last.dispose();
+      const captures: Record<string, Float32Tensor> = {};
+      for (const [name, t] of out.captures) captures[name] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
+      return { path, logitsLast, captures };
+    } finally {
+      tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+    }
+  }
+
+  async trace(tokens: number[], path: number[] | undefined, opts: TraceOptions = {}): Promise<TraceResult> {
+    const { model } = this.need();
+    return trace(model, tokens, path ?? defaultPath(model.arch.layers), opts);
+  }
+}

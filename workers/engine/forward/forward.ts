@@ -1,0 +1,170 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Intervention } from '../../../src/contracts/run';
+import { fail } from '../errors';
+import { activate, applyLinear, applyNorm, applyRope, softcap, unembed } from '../models/common/ops';
+import { ropeTables } from '../models/common/rope';
+import type { BlockWeights, LoadedModel } from '../models/common/types';
+import { checkHookName, hookMatcher, intervene } from './hooks';
+
+export interface ForwardOptions {
+  path: number[];
+  interventions?: Intervention[];
+  /** Hook names or `blocks.*.x` patterns to keep on the device. */
+  capture?: string[];
+  /** Keep the residual entering each step and the final residual ([S+1] × [T, d]). */
+  keepResiduals?: boolean;
+}
+
+/** Device tensors the caller owns and must dispose. */
+export interface ForwardOutput {
+  /** [T, V]. */
+  logits: tf.Tensor2D;
+  captures: Map<string, tf.Tensor>;
+  /** S+1 tensors [T, d] when keepResiduals: entering each step, then the final residual (before the final norm). */
+  residuals: tf.Tensor2D[];
+}
+
+/** The default path runs every layer once, in order. */
+export function defaultPath(layers: number): number[] {
+  return Array.from({ length: layers }, (_, i) => i);
+}
+
+export function validateRun(model: LoadedModel, tokens: number[], path: number[]): void {
+  const { vocab, layers, maxPositions } = model.arch;
+  if (tokens.length === 0) fail('the prompt is empty: there are no tokens to run');
+  tokens.forEach((t, i) => {
+    if (!Number.isInteger(t) || t < 0 || t >= vocab) fail(`token id ${t} at position ${i} is outside the vocabulary (vocab size ${vocab}, ids 0..${vocab - 1})`);
+  });
+  path.forEach((l, s) => {
+    if (!Number.isInteger(l) || l < 0 || l >= layers) fail(`path step ${s} names layer ${l} but the model has ${layers} layers (0..${layers - 1})`);
+  });
+  if (maxPositions > 0 && tokens.length > maxPositions) fail(`${tokens.length} tokens exceed the model's ${maxPositions} learned positions`);
+}
+
+/** Additive causal mask [T, T] (0 allowed, −1e9 masked), optionally with a sliding window. */
+function causalMask(T: number, window?: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) {
+    for (let j = 0; j < T; j++) {
+      const allowed = j <= i && (window === undefined || i - j < window);
+      if (!allowed) m[i * T + j] = -1e9;
+    }
+  }
+  return tf.tensor2d(m, [T, T]);
+}
+
+/**
+ * One forward pass under a layer path with interventions. Runs inside tf.tidy: only
+ * the logits, the requested captures and (optionally) the residuals survive.
+ */
+export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptions): ForwardOutput {
+  const { arch: a, weights: w } = model;
+  validateRun(model, tokens, opts.path);
+  const S = opts.path.length;
+  const ivs = opts.interventions ?? [];
+  for (const iv of ivs) checkHookName(iv.hook, S);
+  for (const c of opts.capture ?? []) checkHookName(c, S);
+  const wants = hookMatcher(opts.capture ?? []);
+  const reached = new Set<string>();
+  const captures = new Map<string, tf.Tensor>();
+  const residuals: tf.Tensor2D[] = [];
+  const T = tokens.length;
+
+  const hook = <R extends tf.Tensor>(name: string, x: R): R => {
+    reached.add(name);
+    const mine = ivs.filter((iv) => iv.hook === name);
+    const y = (mine.length ? intervene(x, name, mine) : x) as R;
+    // A clone is a new handle on the same data, so callers may dispose captures and residuals independently.
+    if (wants(name)) captures.set(name, tf.keep(y.clone()));
+    return y;
+  };
+
+  const release = (): void => tf.dispose([...captures.values(), ...residuals]);
+  let logits: tf.Tensor2D;
+  try {
+  logits = tf.tidy(() => {
+    let h = tf.mul(tf.gather(w.embed, tf.tensor1d(tokens, 'int32')), a.embedScale) as tf.Tensor2D;
+    h = hook('hook_embed', h);
+    if (w.posEmbed) h = tf.add(h, hook('hook_pos_embed', tf.slice(w.posEmbed, [0, 0], [T, a.dModel])));
+    let cos: tf.Tensor3D | undefined;
+    let sin: tf.Tensor3D | undefined;
+    if (a.rotaryDims > 0) {
+      const tables = ropeTables(a.invFreq, T);
+      cos = tf.tensor3d(tables.cos, [T, 1, a.rotaryDims / 2]);
+      sin = tf.tensor3d(tables.sin, [T, 1, a.rotaryDims / 2]);
+    }
+    const masks = new Map<number | undefined, tf.Tensor2D>();
+    const maskFor = (win?: number): tf.Tensor2D => {
+      let m = masks.get(win);
+      if (!m) masks.set(win, (m = causalMask(T, win)));
+      return m;
+    };
+    opts.path.forEach((layer, s) => {
+      if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
+      h = block(`blocks.${s}`, w.blocks[layer] as BlockWeights, h, hook, maskFor, cos, sin, model);
+    });
+    if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
+    const nf = hook('ln_final.hook_normalized', applyNorm(h, w.lnFinal));
+    return unembed(nf, w.unembed, a.finalSoftcap);
+  });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  for (const iv of ivs) {
+    if (!iv.hook.includes('*') && !reached.has(iv.hook)) {
+      logits.dispose();
+      release();
+      fail(`intervention hook ${iv.hook} is never reached by this model and path`);
+    }
+  }
+  return { logits, captures, residuals };
+}
+
+type Hook = <R extends tf.Tensor>(name: string, x: R) => R;
+
+function block(
+  p: string, b: BlockWeights, hIn: tf.Tensor2D, hook: Hook, maskFor: (w?: number) => tf.Tensor2D,
+  cos: tf.Tensor3D | undefined, sin: tf.Tensor3D | undefined, model: LoadedModel,
+): tf.Tensor2D {
+  const a = model.arch;
+  const T = hIn.shape[0];
+  const { heads: H, kvHeads: KV, headDim: hd } = a;
+  const x = hook(`${p}.hook_resid_pre`, hIn);
+  const n1 = hook(`${p}.ln1.hook_normalized`, applyNorm(x, b.ln1));
+  let q = tf.reshape(applyLinear(n1, b.q), [T, H, hd]) as tf.Tensor3D;
+  let k = tf.reshape(applyLinear(n1, b.k), [T, KV, hd]) as tf.Tensor3D;
+  let v = tf.reshape(applyLinear(n1, b.v), [T, KV, hd]) as tf.Tensor3D;
+  if (b.qNorm) q = applyNorm(q, b.qNorm);
+  if (b.kNorm) k = applyNorm(k, b.kNorm);
+  q = hook(`${p}.attn.hook_q`, q);
+  k = hook(`${p}.attn.hook_k`, k);
+  v = hook(`${p}.attn.hook_v`, v);
+  if (cos && sin) {
+    q = applyRope(q, cos, sin, a.rotaryDims);
+    k = applyRope(k, cos, sin, a.rotaryDims);
+  }
+  // [heads, T, hd]; query head h reads key/value head floor(h / (H / KV)) (HF repeat_kv).
+  const qh = tf.transpose(q, [1, 0, 2]);
+  const expand = (t: tf.Tensor3D): tf.Tensor3D => {
+    const th = tf.transpose(t, [1, 0, 2]);
+    if (KV === H) return th;
+    return tf.reshape(tf.tile(tf.reshape(th, [KV, 1, T, hd]), [1, H / KV, 1, 1]), [H, T, hd]);
+  };
+  let scores = tf.mul(tf.matMul(qh, expand(k), false, true), a.attnScale) as tf.Tensor3D;
+  if (a.attnSoftcap) scores = softcap(scores, a.attnSoftcap);
+  scores = hook(`${p}.attn.hook_attn_scores`, tf.add(scores, maskFor(b.slidingWindow)));
+  const pattern = hook(`${p}.attn.hook_pattern`, tf.softmax(scores));
+  const z = hook(`${p}.attn.hook_z`, tf.transpose(tf.matMul(pattern, expand(v)), [1, 0, 2]) as tf.Tensor3D);
+  let attnOut = applyLinear(tf.reshape(z, [T, H * hd]), b.o);
+  if (b.postAttnNorm) attnOut = applyNorm(attnOut, b.postAttnNorm);
+  attnOut = hook(`${p}.hook_attn_out`, attnOut);
+  const mid = hook(`${p}.hook_resid_mid`, tf.add<tf.Tensor2D>(x, attnOut));
+  const n2 = hook(`${p}.ln2.hook_normalized`, applyNorm(a.parallelResidual ? x : mid, b.ln2));
+  const pre = applyLinear(n2, b.gate ?? b.up);
+  const post = hook(`${p}.mlp.hook_post`, b.gate ? tf.mul<tf.Tensor2D>(activate(pre, a.activation), applyLinear(n2, b.up)) : activate(pre, a.activation));
+  let mlpOut = applyLinear(post, b.down);
+  if (b.postMlpNorm) mlpOut = applyNorm(mlpOut, b.postMlpNorm);
+  mlpOut = hook(`${p}.hook_mlp_out`, mlpOut);
+  return hook(`${p}.hook_resid_post`, tf.add<tf.Tensor2D>(mid, mlpOut));
+}

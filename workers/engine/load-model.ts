@@ -1,0 +1,36 @@
+import type { ModelInfo } from '../../src/contracts/model';
+import type { Checkpoint } from './io/checkpoint';
+import { LoadContext, type LoadOptions } from './models/common/load-context';
+import type { LoadedModel } from './models/common/types';
+import { familyFor } from './models/registry';
+
+/** Parses config.json, picks the family, uploads every weight; nothing is left behind on failure. */
+export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promise<{ model: LoadedModel; info: ModelInfo; dispose: () => void }> {
+  const { family, arch: mt } = familyFor(ckpt.config, ckpt.label);
+  const arch = family.parseConfig(ckpt.config, mt);
+  const ctx = new LoadContext(ckpt, mt, opts);
+  try {
+    const weights = await family.load(ctx, arch);
+    const params = ctx.uploaded.reduce((s, t) => s + t.size, 0);
+    const info: ModelInfo = {
+      arch: mt,
+      layers: arch.layers,
+      dModel: arch.dModel,
+      heads: arch.heads,
+      kvHeads: arch.kvHeads,
+      headDim: arch.headDim,
+      vocab: arch.vocab,
+      params,
+      dtypes: [...new Set([...ckpt.tensors.values()].map((t) => t.dtype))].sort(),
+      deviceBytes: params * 4,
+      tiedEmbeddings: weights.unembed[0] === weights.embed,
+      parallelResidual: arch.parallelResidual,
+    };
+    const uploaded = [...ctx.uploaded];
+    opts.onProgress?.({ phase: 'done', bytesDone: 0, bytesTotal: 0, tensorsDone: uploaded.length, tensorsTotal: uploaded.length });
+    return { model: { arch, weights }, info, dispose: () => uploaded.forEach((t) => t.dispose()) };
+  } catch (e) {
+    ctx.disposeAll();
+    throw e;
+  }
+}

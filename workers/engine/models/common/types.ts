@@ -1,0 +1,91 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Every supported architecture loads into this one shape. Families differ only in
+ * how config.json and tensor names map onto it (one folder per family); the forward
+ * pass reads these flags as data and never asks which family it runs.
+ */
+export interface Norm {
+  kind: 'layernorm' | 'rmsnorm';
+  /** [n]; Gemma's (1 + w) is folded in at load time. */
+  weight: tf.Tensor1D;
+  bias?: tf.Tensor1D;
+  eps: number;
+}
+
+/** y = x·W + b with W stored [in, out] (`outIn` false) or nn.Linear's [out, in] (`outIn` true). */
+export interface Linear {
+  w: tf.Tensor2D;
+  outIn: boolean;
+  b?: tf.Tensor1D;
+}
+
+export type Activation = 'gelu_tanh' | 'gelu' | 'silu' | 'relu';
+
+export interface BlockWeights {
+  ln1: Norm;
+  /** Norm before the MLP (Gemma 2: `pre_feedforward_layernorm`). */
+  ln2: Norm;
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  o: Linear;
+  /** Per-head RMSNorm on q and k after projection, before RoPE (Qwen3). Over head_dim. */
+  qNorm?: Norm;
+  kNorm?: Norm;
+  /** Applied to the attention output before it joins the residual (Gemma 2). */
+  postAttnNorm?: Norm;
+  /** Applied to the MLP output before it joins the residual (Gemma 2). */
+  postMlpNorm?: Norm;
+  /** Gated: down(act(gate(x)) * up(x)); plain: down(act(up(x))). */
+  gate?: Linear;
+  up: Linear;
+  down: Linear;
+  /** Keys at positions j with i − j ≥ window are masked for query i; undefined = full causal. */
+  slidingWindow?: number;
+}
+
+export interface ArchConfig {
+  /** config.json model_type. */
+  arch: string;
+  layers: number;
+  dModel: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  activation: Activation;
+  /** Number of leading head dims that rotate (0 = learned positions, no RoPE). Even. */
+  rotaryDims: number;
+  /** [rotaryDims / 2] inverse frequencies, scaling already applied. */
+  invFreq: Float64Array;
+  /** Multiplies q·kᵀ (usually head_dim^-0.5). */
+  attnScale: number;
+  /** Scores become tanh(s / cap) · cap before the mask (Gemma 2). */
+  attnSoftcap?: number;
+  /** Logits become tanh(z / cap) · cap (Gemma 2). */
+  finalSoftcap?: number;
+  /** Embeddings are multiplied by this (Gemma: sqrt(d)). */
+  embedScale: number;
+  /** Attention and MLP both read the block input (GPT-NeoX). */
+  parallelResidual: boolean;
+  /** Learned absolute positions available (GPT-2), else 0. */
+  maxPositions: number;
+  tiedEmbeddings: boolean;
+}
+
+export interface ModelWeights {
+  /** [V, d]. */
+  embed: tf.Tensor2D;
+  /** [maxPositions, d] learned positions (GPT-2). */
+  posEmbed?: tf.Tensor2D;
+  blocks: BlockWeights[];
+  lnFinal: Norm;
+  /** Row blocks of the [V, d] unembedding, split so each fits a device buffer. */
+  unembed: tf.Tensor2D[];
+}
+
+export interface LoadedModel {
+  arch: ArchConfig;
+  weights: ModelWeights;
+}

@@ -1,0 +1,81 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { fail } from '../../errors';
+import { parseActivation } from '../common/activation';
+import { ConfigReader } from '../common/config';
+import { gatherRows } from '../common/host-slice';
+import type { LoadContext } from '../common/load-context';
+import { ropeInvFreq } from '../common/rope';
+import type { ArchConfig, BlockWeights, Linear, ModelWeights } from '../common/types';
+import type { Family } from '../registry-types';
+
+/**
+ * GPT-NeoX / Pythia: LayerNorm, fused query_key_value laid out per head
+ * ([H, 3, hd] rows: q|k|v inside each head), rotary on the first rotary_pct·hd dims,
+ * parallel residual x + attn(ln1(x)) + mlp(ln2(x)), untied embed_out.
+ */
+function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
+  const c = new ConfigReader(cfg, arch);
+  const d = c.int('hidden_size');
+  const heads = c.int('num_attention_heads');
+  c.checkDivides(d, 'hidden_size', heads, 'num_attention_heads');
+  const hd = d / heads;
+  const pct = c.num('rotary_pct', 1);
+  // HF: rotary_ndims = int(head_size * rotary_pct).
+  const rot = Math.floor(hd * pct);
+  if (rot % 2 !== 0) fail(`config.json (${arch}): rotary dims ${rot} (head_dim ${hd} × rotary_pct ${pct}) must be even`);
+  return {
+    arch,
+    layers: c.int('num_hidden_layers'),
+    dModel: d,
+    heads,
+    kvHeads: heads,
+    headDim: hd,
+    vocab: c.int('vocab_size'),
+    activation: parseActivation(c.str('hidden_act', 'gelu'), arch),
+    rotaryDims: rot,
+    invFreq: ropeInvFreq(rot, c.num('rotary_emb_base', 10000), c.obj('rope_scaling')),
+    attnScale: 1 / Math.sqrt(hd),
+    embedScale: 1,
+    parallelResidual: c.bool('use_parallel_residual', true),
+    maxPositions: 0,
+    tiedEmbeddings: c.bool('tie_word_embeddings', false),
+  };
+}
+
+async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
+  const c = new ConfigReader(ctx.ckpt.config, a.arch);
+  const eps = c.num('layer_norm_eps', 1e-5);
+  const { dModel: d, heads: H, headDim: hd } = a;
+  const ff = c.int('intermediate_size', 4 * d);
+  const blocks: BlockWeights[] = [];
+  for (let i = 0; i < a.layers; i++) {
+    const p = `gpt_neox.layers.${i}`;
+    const w = await ctx.host(`${p}.attention.query_key_value.weight`, [3 * d, d]);
+    const bias = await ctx.host(`${p}.attention.query_key_value.bias`, [3 * d]);
+    // Output row of (head h, part j, dim e) is h·3·hd + j·hd + e.
+    const rowsOf = (j: number): number[] => Array.from({ length: H * hd }, (_, r) => Math.floor(r / hd) * 3 * hd + j * hd + (r % hd));
+    const part = (j: number, what: string): Linear => ({
+      w: ctx.upload<tf.Rank.R2>(gatherRows(w, d, rowsOf(j)), [d, d], `${p}.attention.query_key_value.weight[${what}]`),
+      outIn: true,
+      b: ctx.upload<tf.Rank.R1>(gatherRows(bias, 1, rowsOf(j)), [d], `${p}.attention.query_key_value.bias[${what}]`),
+    });
+    blocks.push({
+      ln1: await ctx.layerNorm(`${p}.input_layernorm`, d, eps),
+      q: part(0, 'q'),
+      k: part(1, 'k'),
+      v: part(2, 'v'),
+      o: await ctx.linear(`${p}.attention.dense`, d, d, 'yes'),
+      ln2: await ctx.layerNorm(`${p}.post_attention_layernorm`, d, eps),
+      up: await ctx.linear(`${p}.mlp.dense_h_to_4h`, d, ff, 'yes'),
+      down: await ctx.linear(`${p}.mlp.dense_4h_to_h`, ff, d, 'yes'),
+    });
+  }
+  const embed = await ctx.tensor2d('gpt_neox.embed_in.weight', a.vocab, d);
+  const lnFinal = await ctx.layerNorm('gpt_neox.final_layer_norm', d, eps);
+  const unembed = a.tiedEmbeddings
+    ? [embed]
+    : ctx.unembedChunks(await ctx.host('embed_out.weight', [a.vocab, d]), a.vocab, d, 'embed_out.weight');
+  return { embed, blocks, lnFinal, unembed };
+}
+
+export const neox: Family = { modelTypes: ['gpt_neox'], parseConfig, load };
