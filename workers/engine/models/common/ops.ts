@@ -18,7 +18,7 @@ export function applyNorm<T extends tf.Tensor>(x: T, n: Norm): T {
 /** x [T, in] → [T, out]. */
 export function applyLinear(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
   return tf.tidy((): tf.Tensor2D => {
-    const y = tf.matMul(x, l.w, false, l.outIn);
+    const y = tf.matMul(x, l.w, false, l.outIn) as tf.Tensor2D;
     return l.b ? tf.add<tf.Tensor2D>(y, l.b) : y;
   });
 }
