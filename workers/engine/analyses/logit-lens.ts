@@ -89,7 +89,10 @@ function reduceRow(lp: tf.Tensor2D, finalLp: tf.Tensor2D, target: tf.Tensor2D, k
     const pf = tf.maximum(tf.exp(finalLp), floor);
     kl = tf.sum(tf.mul(pf, tf.sub(tf.log(pf), tf.log(tf.maximum(p, floor)))), 1);
   }
-  const targetLp = tf.gather(lp, target, 1, 1); // [T, 1]
+  // Flat gather at t·V + target[t] (the batched gather crashes the wasm backend in tfjs 4.22).
+  const [T, V] = lp.shape;
+  const flatIdx = tf.add(tf.mul(tf.range(0, T, 1, 'int32'), tf.scalar(V, 'int32')), tf.reshape(target, [T]));
+  const targetLp = tf.reshape(tf.gather(tf.reshape(lp, [T * V]), flatIdx), [T, 1]);
   // Rank = count of logits ≥ the target's (1-based; ties count against it).
   const rank = tf.sum(tf.cast(tf.greaterEqual(lp, targetLp), 'int32'), 1);
   return { topIds, topLp, entropy, kl: tf.relu(kl), targetLp, rank };
