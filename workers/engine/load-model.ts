@@ -1,4 +1,5 @@
 import type { ModelInfo } from '../../src/contracts/model';
+import { fail } from './errors';
 import type { Checkpoint } from './io/checkpoint';
 import { LoadContext, type LoadOptions } from './models/common/load-context';
 import type { LoadedModel } from './models/common/types';
@@ -8,6 +9,14 @@ import { familyFor } from './models/registry';
 export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promise<{ model: LoadedModel; info: ModelInfo; dispose: () => void }> {
   const { family, arch: mt } = familyFor(ckpt.config, ckpt.label);
   const arch = family.parseConfig(ckpt.config, mt);
+  const limit = opts.maxTensorBytes ?? Infinity;
+  // Refuse before anything is uploaded: every tensor but the blocked (un)embedding must fit one buffer as f32.
+  for (const t of ckpt.tensors.values()) {
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * 4;
+    if (bytes > limit && !family.blockedTensors.includes(t.name)) {
+      fail(`tensor ${t.name} needs ${bytes} bytes on the device (as f32) but the adapter's largest buffer is ${limit} bytes: this model does not fit`);
+    }
+  }
   const ctx = new LoadContext(ckpt, mt, opts);
   try {
     const weights = await family.load(ctx, arch);
@@ -23,7 +32,7 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
       params,
       dtypes: [...new Set([...ckpt.tensors.values()].map((t) => t.dtype))].sort(),
       deviceBytes: params * 4,
-      tiedEmbeddings: weights.unembed[0] === weights.embed,
+      tiedEmbeddings: weights.embed === undefined,
       parallelResidual: arch.parallelResidual,
     };
     const uploaded = [...ctx.uploaded];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
-import { activate, applyLinear, applyNorm, applyRope, softcap, unembed } from '../models/common/ops';
+import { activate, applyLinear, applyNorm, applyRope, embedTokens, softcap, unembed } from '../models/common/ops';
 import { ropeTables } from '../models/common/rope';
 import type { BlockWeights, LoadedModel } from '../models/common/types';
 import { checkHookName, hookMatcher, intervene } from './hooks';
@@ -83,7 +83,7 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
   let logits: tf.Tensor2D;
   try {
   logits = tf.tidy(() => {
-    let h = tf.mul(tf.gather(w.embed, tf.tensor1d(tokens, 'int32')), a.embedScale) as tf.Tensor2D;
+    let h = tf.mul(embedTokens(tokens, w.embed ?? w.unembed), a.embedScale) as tf.Tensor2D;
     h = hook('hook_embed', h);
     if (w.posEmbed) h = tf.add(h, hook('hook_pos_embed', tf.slice(w.posEmbed, [0, 0], [T, a.dModel])));
     let cos: tf.Tensor3D | undefined;

@@ -5,6 +5,8 @@ import type { ArchConfig, ModelWeights } from './common/types';
 export interface Family {
   /** config.json `model_type` values this family reads. */
   modelTypes: string[];
+  /** The [V, d] embedding/unembedding tensors, which are uploaded in blocks and so may exceed one device buffer. */
+  blockedTensors: string[];
   parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig;
   load(ctx: LoadContext, arch: ArchConfig): Promise<ModelWeights>;
 }

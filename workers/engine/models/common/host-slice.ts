@@ -12,3 +12,14 @@ export function gatherRows(m: Float32Array, cols: number, rows: number[]): Float
   rows.forEach((r, i) => out.set(m.subarray(r * cols, (r + 1) * cols), i * cols));
   return out;
 }
+
+/** Rows [r0, r1) of a row-major [*, cols] matrix, transposed to [cols, r1 − r0]. */
+export function transposeRows(m: Float32Array, cols: number, r0 = 0, r1 = m.length / cols): Float32Array {
+  const n = r1 - r0;
+  const out = new Float32Array(n * cols);
+  for (let r = 0; r < n; r++) {
+    const base = (r0 + r) * cols;
+    for (let c = 0; c < cols; c++) out[c * n + r] = m[base + c] as number;
+  }
+  return out;
+}

@@ -3,7 +3,8 @@ import type { LoadProgress } from '../../../../src/contracts/model';
 import { fail } from '../../errors';
 import type { Checkpoint } from '../../io/checkpoint';
 import { readTensorF32 } from '../../io/safetensors';
-import type { Linear, Norm } from './types';
+import { transposeRows } from './host-slice';
+import type { Linear, Norm, UnembedBlock } from './types';
 
 export interface LoadOptions {
   /** Largest single device buffer in bytes (WebGPU maxStorageBufferBindingSize); Infinity in Node. */
@@ -77,11 +78,12 @@ export class LoadContext {
     return this.upload<tf.Rank.R2>(await this.host(name, [rows, cols]), [rows, cols], name);
   }
 
-  /** nn.Linear weight [out, in] (+ optional bias [out]). */
+  /** nn.Linear weight [out, in] (+ optional bias [out]), uploaded transposed as [in, out]. */
   async linear(prefix: string, inDim: number, outDim: number, bias: 'yes' | 'no' | 'if-present'): Promise<Linear> {
-    const w = await this.tensor2d(`${prefix}.weight`, outDim, inDim);
+    const name = `${prefix}.weight`;
+    const w = this.upload<tf.Rank.R2>(transposeRows(await this.host(name, [outDim, inDim]), inDim), [inDim, outDim], name);
     const wantBias = bias === 'yes' || (bias === 'if-present' && this.has(`${prefix}.bias`));
-    return wantBias ? { w, outIn: true, b: await this.tensor1d(`${prefix}.bias`, outDim) } : { w, outIn: true };
+    return wantBias ? { w, b: await this.tensor1d(`${prefix}.bias`, outDim) } : { w };
   }
 
   /** RMSNorm weight; `offset` 1 folds Gemma's (1 + w) in. */
@@ -95,13 +97,16 @@ export class LoadContext {
     return { kind: 'layernorm', weight: await this.tensor1d(`${prefix}.weight`, n), bias: await this.tensor1d(`${prefix}.bias`, n), eps };
   }
 
-  /** Uploads a [V, d] unembedding in row blocks that each fit one device buffer. */
-  unembedChunks(data: Float32Array, vocab: number, d: number, name: string): tf.Tensor2D[] {
-    const rowsPer = Math.max(1, Math.min(vocab, Math.floor(this.maxTensorBytes / (4 * d))));
-    const out: tf.Tensor2D[] = [];
-    for (let r = 0; r < vocab; r += rowsPer) {
-      const n = Math.min(rowsPer, vocab - r);
-      out.push(this.upload<tf.Rank.R2>(data.subarray(r * d, (r + n) * d), [n, d], `${name} rows ${r}..${r + n - 1}`));
+  /**
+   * Uploads a [V, d] embedding/unembedding as [d, V] column blocks that each fit one
+   * device buffer (the unembedding is the largest matrix and the first to exceed it).
+   */
+  unembedBlocks(data: Float32Array, vocab: number, d: number, name: string): UnembedBlock[] {
+    const perBlock = Math.max(1, Math.min(vocab, Math.floor(this.maxTensorBytes / (4 * d))));
+    const out: UnembedBlock[] = [];
+    for (let v0 = 0; v0 < vocab; v0 += perBlock) {
+      const n = Math.min(perBlock, vocab - v0);
+      out.push({ v0, w: this.upload<tf.Rank.R2>(transposeRows(data, d, v0, v0 + n), [d, n], `${name} rows ${v0}..${v0 + n - 1}`) });
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation, Linear, Norm } from './types';
+import type { Activation, Linear, Norm, UnembedBlock } from './types';
 
 /** LayerNorm or RMSNorm over the last axis, in f32. */
 export function applyNorm<T extends tf.Tensor>(x: T, n: Norm): T {
@@ -18,7 +18,7 @@ export function applyNorm<T extends tf.Tensor>(x: T, n: Norm): T {
 /** x [T, in] → [T, out]. */
 export function applyLinear(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
   return tf.tidy((): tf.Tensor2D => {
-    const y = tf.matMul(x, l.w, false, l.outIn) as tf.Tensor2D;
+    const y = tf.matMul(x, l.w) as tf.Tensor2D;
     return l.b ? tf.add<tf.Tensor2D>(y, l.b) : y;
   });
 }
@@ -63,11 +63,36 @@ export function softcap<T extends tf.Tensor>(x: T, cap: number): T {
   return tf.tidy(() => tf.mul(tf.tanh(tf.div(x, cap)), cap) as T);
 }
 
-/** Logits [T, V] from a normed residual [T, d] through the row-blocked unembedding. */
-export function unembed(xNormed: tf.Tensor2D, chunks: tf.Tensor2D[], finalSoftcap?: number): tf.Tensor2D {
+/** Logits [T, V] from a normed residual [T, d] through the column-blocked unembedding. */
+export function unembed(xNormed: tf.Tensor2D, blocks: UnembedBlock[], finalSoftcap?: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const parts = chunks.map((w) => tf.matMul(xNormed, w, false, true));
+    const parts = blocks.map((b) => tf.matMul(xNormed, b.w));
     const z = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
     return (finalSoftcap ? softcap(z, finalSoftcap) : z) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Token embeddings [T, d] from [d, V] column blocks (the untied embedding's, or the
+ * tied unembedding's): gathered per block, then put back in token order.
+ */
+export function embedTokens(tokens: number[], blocks: UnembedBlock[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
+    const order: number[] = [];
+    for (const b of blocks) {
+      const n = b.w.shape[1];
+      const mine = tokens.flatMap((t, i) => (t >= b.v0 && t < b.v0 + n ? [i] : []));
+      if (mine.length === 0) continue;
+      parts.push(tf.gather(b.w, tf.tensor1d(mine.map((i) => (tokens[i] as number) - b.v0), 'int32'), 1) as tf.Tensor2D);
+      order.push(...mine);
+    }
+    let cols = parts.length === 1 ? (parts[0] as tf.Tensor2D) : (tf.concat(parts, 1) as tf.Tensor2D); // [d, T] in `order`
+    if (parts.length > 1) {
+      const inverse = new Array<number>(tokens.length);
+      order.forEach((pos, j) => { inverse[pos] = j; });
+      cols = tf.gather(cols, tf.tensor1d(inverse, 'int32'), 1) as tf.Tensor2D;
+    }
+    return tf.transpose(cols) as tf.Tensor2D;
   });
 }

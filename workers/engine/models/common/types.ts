@@ -13,11 +13,19 @@ export interface Norm {
   eps: number;
 }
 
-/** y = x·W + b with W stored [in, out] (`outIn` false) or nn.Linear's [out, in] (`outIn` true). */
+/**
+ * y = x·W + b with W stored [in, out]. nn.Linear's [out, in] is transposed once at
+ * load: a transposed-operand matmul runs ~12× slower on tfjs-wasm (measured, 4.22).
+ */
 export interface Linear {
   w: tf.Tensor2D;
-  outIn: boolean;
   b?: tf.Tensor1D;
+}
+
+/** Columns [v0, v0 + w.shape[1]) of the [d, V] unembedding. */
+export interface UnembedBlock {
+  v0: number;
+  w: tf.Tensor2D;
 }
 
 export type Activation = 'gelu_tanh' | 'gelu' | 'silu' | 'relu';
@@ -75,14 +83,14 @@ export interface ArchConfig {
 }
 
 export interface ModelWeights {
-  /** [V, d]. */
-  embed: tf.Tensor2D;
+  /** Token embeddings as [d, V] column blocks when untied; tied models read the unembedding's. */
+  embed?: UnembedBlock[];
   /** [maxPositions, d] learned positions (GPT-2). */
   posEmbed?: tf.Tensor2D;
   blocks: BlockWeights[];
   lnFinal: Norm;
-  /** Row blocks of the [V, d] unembedding, split so each fits a device buffer. */
-  unembed: tf.Tensor2D[];
+  /** Column blocks of the [d, V] unembedding, split so each fits one device buffer. */
+  unembed: UnembedBlock[];
 }
 
 export interface LoadedModel {

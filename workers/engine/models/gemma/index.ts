@@ -75,4 +75,4 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   return { ...(await loadHfEnds(ctx, a, eps, 1)), blocks };
 }
 
-export const gemma: Family = { modelTypes: ['gemma', 'gemma2'], parseConfig, load };
+export const gemma: Family = { modelTypes: ['gemma', 'gemma2'], blockedTensors: ['model.embed_tokens.weight', 'lm_head.weight'], parseConfig, load };

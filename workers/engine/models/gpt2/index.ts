@@ -43,10 +43,9 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const pre = ctx.has('wte.weight') ? '' : 'transformer.';
   const n = (s: string): string => `${pre}${s}`;
 
-  /** Conv1D: weight [in, out] used as x·W. */
+  /** Conv1D: weight already [in, out]. */
   const conv = async (p: string, inDim: number, outDim: number): Promise<Linear> => ({
     w: await ctx.tensor2d(n(`${p}.weight`), inDim, outDim),
-    outIn: false,
     b: await ctx.tensor1d(n(`${p}.bias`), outDim),
   });
 
@@ -57,8 +56,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
     const bias = await ctx.host(n(`${p}.attn.c_attn.bias`), [3 * d]);
     const part = (j: number, what: string): Linear => ({
       w: ctx.upload<tf.Rank.R2>(sliceColumns(w, d, 3 * d, j * d, (j + 1) * d), [d, d], n(`${p}.attn.c_attn.weight[${what}]`)),
-      outIn: false,
-      b: ctx.upload<tf.Rank.R1>(bias.slice(j * d, (j + 1) * d), [d], n(`${p}.attn.c_attn.bias[${what}]`)),
+        b: ctx.upload<tf.Rank.R1>(bias.slice(j * d, (j + 1) * d), [d], n(`${p}.attn.c_attn.bias[${what}]`)),
     });
     blocks.push({
       ln1: await ctx.layerNorm(n(`${p}.ln_1`), d, eps),
@@ -71,13 +69,11 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
       down: await conv(`${p}.mlp.c_proj`, ff, d),
     });
   }
-  const wteHost = await ctx.host(n('wte.weight'), [a.vocab, d]);
-  const embed = ctx.upload<tf.Rank.R2>(wteHost, [a.vocab, d], n('wte.weight'));
+  const unembed = ctx.unembedBlocks(await ctx.host(n('wte.weight'), [a.vocab, d]), a.vocab, d, n('wte.weight'));
   const wpeRows = ctx.shape(n('wpe.weight'))[0] ?? 0;
   const posEmbed = await ctx.tensor2d(n('wpe.weight'), wpeRows, d);
   a.maxPositions = wpeRows;
-  const unembed = wteHost.byteLength <= ctx.maxTensorBytes ? [embed] : ctx.unembedChunks(wteHost, a.vocab, d, n('wte.weight'));
-  return { embed, posEmbed, blocks, lnFinal: await ctx.layerNorm(n('ln_f'), d, eps), unembed };
+  return { posEmbed, blocks, lnFinal: await ctx.layerNorm(n('ln_f'), d, eps), unembed };
 }
 
-export const gpt2: Family = { modelTypes: ['gpt2'], parseConfig, load };
+export const gpt2: Family = { modelTypes: ['gpt2'], blockedTensors: ['wte.weight', 'transformer.wte.weight'], parseConfig, load };

@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { ConfigReader } from '../common/config';
 import type { LoadContext } from '../common/load-context';
 import { ropeInvFreq } from '../common/rope';
@@ -68,16 +67,13 @@ export async function loadHfGatedMlp(ctx: LoadContext, p: string, d: number, ff:
 
 /** Embedding, final norm and (tied or untied) unembedding of HF decoder-only models. */
 export async function loadHfEnds(ctx: LoadContext, a: ArchConfig, eps: number, normOffset: number): Promise<Pick<ModelWeights, 'embed' | 'lnFinal' | 'unembed'>> {
-  const embedHost = await ctx.host('model.embed_tokens.weight', [a.vocab, a.dModel]);
-  const embed = ctx.upload<tf.Rank.R2>(embedHost, [a.vocab, a.dModel], 'model.embed_tokens.weight');
+  const E = 'model.embed_tokens.weight';
+  const embedHost = await ctx.host(E, [a.vocab, a.dModel]);
   const lnFinal = await ctx.rmsNorm('model.norm.weight', a.dModel, eps, normOffset);
-  // Some tied checkpoints still carry lm_head.weight; prefer it only when untied.
-  const untied = !a.tiedEmbeddings && ctx.has('lm_head.weight');
-  if (!a.tiedEmbeddings && !untied) ctx.pick('lm_head.weight');
-  const unembedHost = untied ? await ctx.host('lm_head.weight', [a.vocab, a.dModel]) : embedHost;
-  const unembed = !untied && embedHost.byteLength <= ctx.maxTensorBytes
-    ? [embed]
-    : ctx.unembedChunks(unembedHost, a.vocab, a.dModel, untied ? 'lm_head.weight' : 'model.embed_tokens.weight');
+  // Some tied checkpoints still carry lm_head.weight; it is read only when untied.
+  if (a.tiedEmbeddings) return { lnFinal, unembed: ctx.unembedBlocks(embedHost, a.vocab, a.dModel, E) };
+  const embed = ctx.unembedBlocks(embedHost, a.vocab, a.dModel, E);
+  const unembed = ctx.unembedBlocks(await ctx.host(ctx.pick('lm_head.weight'), [a.vocab, a.dModel]), a.vocab, a.dModel, 'lm_head.weight');
   return { embed, lnFinal, unembed };
 }
 
@@ -108,6 +104,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
 
 export const llama: Family = {
   modelTypes: ['llama', 'mistral', 'qwen2', 'qwen3'],
+  blockedTensors: ['model.embed_tokens.weight', 'lm_head.weight'],
   parseConfig: parseLlamaConfig,
   load,
 };

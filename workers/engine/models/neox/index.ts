@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../../errors';
 import { parseActivation } from '../common/activation';
 import { ConfigReader } from '../common/config';
-import { gatherRows } from '../common/host-slice';
+import { gatherRows, transposeRows } from '../common/host-slice';
 import type { LoadContext } from '../common/load-context';
 import { ropeInvFreq } from '../common/rope';
 import type { ArchConfig, BlockWeights, Linear, ModelWeights } from '../common/types';
@@ -55,8 +55,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
     // Output row of (head h, part j, dim e) is h·3·hd + j·hd + e.
     const rowsOf = (j: number): number[] => Array.from({ length: H * hd }, (_, r) => Math.floor(r / hd) * 3 * hd + j * hd + (r % hd));
     const part = (j: number, what: string): Linear => ({
-      w: ctx.upload<tf.Rank.R2>(gatherRows(w, d, rowsOf(j)), [d, d], `${p}.attention.query_key_value.weight[${what}]`),
-      outIn: true,
+      w: ctx.upload<tf.Rank.R2>(transposeRows(gatherRows(w, d, rowsOf(j)), d), [d, d], `${p}.attention.query_key_value.weight[${what}]`),
       b: ctx.upload<tf.Rank.R1>(gatherRows(bias, 1, rowsOf(j)), [d], `${p}.attention.query_key_value.bias[${what}]`),
     });
     blocks.push({
@@ -70,12 +69,11 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
       down: await ctx.linear(`${p}.mlp.dense_4h_to_h`, ff, d, 'yes'),
     });
   }
-  const embed = await ctx.tensor2d('gpt_neox.embed_in.weight', a.vocab, d);
   const lnFinal = await ctx.layerNorm('gpt_neox.final_layer_norm', d, eps);
-  const unembed = a.tiedEmbeddings
-    ? [embed]
-    : ctx.unembedChunks(await ctx.host('embed_out.weight', [a.vocab, d]), a.vocab, d, 'embed_out.weight');
-  return { embed, blocks, lnFinal, unembed };
+  const E = 'gpt_neox.embed_in.weight';
+  if (a.tiedEmbeddings) return { blocks, lnFinal, unembed: ctx.unembedBlocks(await ctx.host(E, [a.vocab, d]), a.vocab, d, E) };
+  const embed = ctx.unembedBlocks(await ctx.host(E, [a.vocab, d]), a.vocab, d, E);
+  return { embed, blocks, lnFinal, unembed: ctx.unembedBlocks(await ctx.host('embed_out.weight', [a.vocab, d]), a.vocab, d, 'embed_out.weight') };
 }
 
-export const neox: Family = { modelTypes: ['gpt_neox'], parseConfig, load };
+export const neox: Family = { modelTypes: ['gpt_neox'], blockedTensors: ['gpt_neox.embed_in.weight', 'embed_out.weight'], parseConfig, load };
