@@ -61,6 +61,8 @@ export interface LensOptions {
   /** Target token id per position, or one id for all positions. Omit = final top-1. */
   target?: number | number[];
   kl?: KlDirection;
+  /** Only positions [start, end) (the cells a view shows); omit = all. Targets index this range. */
+  range?: [number, number];
 }
 
 export interface LensRow {
@@ -80,9 +82,13 @@ export interface LensRow {
 
 export interface LensResult {
   k: number;
+  /** First position of the range these rows cover. */
+  start: number;
   positions: number;
   /** Target id per position. */
   target: Int32Array;
   /** S+1 rows: row 0 decodes the embeddings, row s+1 the output of step s; the last equals the model output. */
   rows: LensRow[];
+  /** Display pieces of every id in the result (filled in by the engine API when a tokenizer is loaded). */
+  pieces?: Record<number, string>;
 }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+import type { BackendName } from '../../src/contracts/engine-api';
+
+export type { BackendName };
 
 /** Browser preference order (DESIGN.md); Node has only wasm and cpu. */
 export const BROWSER_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -25,11 +27,10 @@ async function register(name: BackendName): Promise<void> {
 }
 
 /**
- * The first backend in `order` that initialises wins. Returns its name; throws a
- * message listing why each failed when none does.
+ * The first backend in `order` that initialises wins. Returns its name and appends why
+ * each earlier one failed to `reasons`; throws listing them all when none does.
  */
-export async function initBackend(order: BackendName[]): Promise<BackendName> {
-  const reasons: string[] = [];
+export async function initBackend(order: BackendName[], reasons: string[] = []): Promise<BackendName> {
   for (const name of order) {
     try {
       await register(name);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelInfo } from '../../src/contracts/model';
+import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
 import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
 import { trace, type TraceOptions, type TraceResult } from './analyses/trace';
 import { fail } from './errors';
@@ -9,6 +10,7 @@ import type { FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
 import type { LoadedModel } from './models/common/types';
+import { RunSession } from './session';
 import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
 
 /**
@@ -16,6 +18,7 @@ import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
  * one model loaded; every method takes and returns plain data.
  */
 export class Engine {
+  private session?: RunSession;
   private loaded?: { model: LoadedModel; info: ModelInfo; dispose: () => void; tokenizer?: TextTokenizer };
 
   async load(files: FileSet, opts: LoadOptions = {}): Promise<ModelInfo> {
@@ -28,6 +31,8 @@ export class Engine {
   }
 
   unload(): void {
+    this.session?.dispose();
+    this.session = undefined;
     this.loaded?.dispose();
     this.loaded = undefined;
   }
@@ -75,6 +80,22 @@ export class Engine {
     } finally {
       tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
     }
+  }
+
+  /** Runs the prompt and keeps it as the current session (the previous one is disposed). */
+  async analyze(spec: AnalyzeSpec): Promise<AnalyzeResult> {
+    const { model } = this.need();
+    const path = spec.path ?? defaultPath(model.arch.layers);
+    const next = RunSession.start(model, spec.tokens, path, spec.interventions ?? []);
+    this.session?.dispose();
+    this.session = next;
+    return { ...(await next.summary((ids) => this.tokens(ids))), tokens: this.tokens(spec.tokens) };
+  }
+
+  /** The session for `runId`, or a clear error when a newer run replaced it. */
+  sessionFor(runId: number): RunSession {
+    if (!this.session || this.session.id !== runId) fail('this run has been replaced by a newer one; run the prompt again');
+    return this.session;
   }
 
   async trace(tokens: number[], path: number[] | undefined, opts: TraceOptions = {}): Promise<TraceResult> {

@@ -18,22 +18,28 @@ export async function logitLens(
   finalLogits: tf.Tensor2D,
   labels: string[],
   opts: LensOptions = {},
+  signal?: AbortSignal,
 ): Promise<LensResult> {
-  const [T, V] = finalLogits.shape;
+  const [T0, V] = finalLogits.shape;
+  const [start, end] = opts.range ?? [0, T0];
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end <= T0 && start < end)) fail(`lens range [${start}, ${end}) is not inside 0..${T0}`);
+  const T = end - start;
+  // Only the requested positions are decoded: cost scales with the cells shown.
+  const sliceRows = (x: tf.Tensor2D): tf.Tensor2D => (T === T0 ? x : tf.slice(x, [start, 0], [T, x.shape[1]]));
   const k = Math.min(opts.topk ?? 5, V);
   if (!(k >= 1)) fail(`topk must be at least 1, got ${opts.topk}`);
   const kl: KlDirection = opts.kl ?? 'final||row';
-  const finalLp = tf.logSoftmax(finalLogits);
+  const finalLp = tf.tidy(() => tf.logSoftmax(sliceRows(finalLogits)));
   try {
     const target = await targetIds(finalLp, opts.target, T, V);
     const targetT = tf.tensor2d(target, [T, 1], 'int32');
     const rows: LensRow[] = [];
     try {
       for (let r = 0; r < residuals.length; r++) {
+        if (signal?.aborted) fail('the logit lens was cancelled');
         const last = r === residuals.length - 1;
         const stats = tf.tidy(() => {
-          const z = last ? finalLogits : unembed(applyNorm(residuals[r] as tf.Tensor2D, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap);
-          const lp = last ? finalLp : tf.logSoftmax(z);
+          const lp = last ? finalLp : tf.logSoftmax(unembed(applyNorm(sliceRows(residuals[r] as tf.Tensor2D), model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
           return reduceRow(lp, finalLp, targetT, k, kl);
         });
         const [topIds, topVals, entropy, klv, tprob, trank] = await Promise.all([
@@ -53,7 +59,7 @@ export async function logitLens(
     } finally {
       targetT.dispose();
     }
-    return { k, positions: T, target, rows };
+    return { k, start, positions: T, target, rows };
   } finally {
     finalLp.dispose();
   }

@@ -4,11 +4,9 @@ import type { Checkpoint } from '../io/checkpoint';
 import { readJson } from '../io/source';
 import { displayPiece } from './pieces';
 
-export interface TokenView {
-  id: number;
-  /** Readable piece (see pieces.ts). */
-  text: string;
-}
+import type { TokenView } from '../../../src/contracts/engine-api';
+
+export type { TokenView };
 
 function mentionsByteLevel(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;

@@ -1,0 +1,99 @@
+/**
+ * The typed surface of the engine worker (workers/engine/api.ts implements it,
+ * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
+ */
+import type { LoadProgress, ModelInfo } from './model';
+import type { Intervention, LensOptions, LensResult } from './run';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** Bytes. */
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** WebGPU adapter, when the backend is webgpu. */
+  adapter?: AdapterInfo;
+  /** Why each backend before the chosen one failed. */
+  skipped: string[];
+}
+
+export interface TokenView {
+  id: number;
+  /** Readable piece: ␣ for a leading space, ↵ for newline, <0xNN> for lone bytes. */
+  text: string;
+}
+
+export interface LoadSummary {
+  info: ModelInfo;
+  /** "demo", "hub:owner/name@sha", "files: a, b, c". */
+  source: string;
+  hasTokenizer: boolean;
+}
+
+export interface HubRequest {
+  /** e.g. https://huggingface.co (tests use a local server with the same URL layout). */
+  endpoint: string;
+  repo: string;
+  revision: string;
+  /** Kept in memory for this request only. */
+  token?: string;
+}
+
+export interface AnalyzeSpec {
+  tokens: number[];
+  path?: number[];
+  interventions?: Intervention[];
+}
+
+export interface AnalyzeResult {
+  runId: number;
+  path: number[];
+  tokens: TokenView[];
+  /** Next-token top-k at the last position. */
+  next: { id: number; text: string; prob: number }[];
+  /** [V] logits at the last position. */
+  logitsLast: Float32Array;
+  /** [S+1][T] L2 norms of the residual entering each step, then the final residual. */
+  residNorms: Float32Array[];
+}
+
+export interface HeadSummary {
+  /** Mean row entropy in bits. */
+  entropyBits: number;
+  /** Mean weight on position 0 (sink share), 0..1. */
+  firstShare: number;
+  /** Mean weight on the previous token, 0..1. */
+  prevToken: number;
+}
+
+export interface AttentionResult {
+  heads: number;
+  positions: number;
+  /** Per step: [H, T(query), T(key)] row-major. */
+  patterns: Float32Array[];
+  /** Per step, per head. */
+  summaries: HeadSummary[][];
+}
+
+export type ProgressFn = (p: LoadProgress) => void;
+
+export interface EngineApi {
+  init(prefer?: BackendName): Promise<BackendInfo>;
+  loadFiles(jobId: number, files: File[], onProgress: ProgressFn): Promise<LoadSummary>;
+  /** A checkpoint served over HTTP at `base` (the embedded demo). */
+  loadUrl(jobId: number, base: string, label: string, onProgress: ProgressFn): Promise<LoadSummary>;
+  loadHub(jobId: number, req: HubRequest, onProgress: ProgressFn): Promise<LoadSummary>;
+  cancel(jobId: number): void;
+  encode(text: string): Promise<TokenView[]>;
+  tokens(ids: number[]): Promise<TokenView[]>;
+  analyze(spec: AnalyzeSpec): Promise<AnalyzeResult>;
+  lens(jobId: number, runId: number, opts: LensOptions): Promise<LensResult>;
+  attention(runId: number): Promise<AttentionResult>;
+}

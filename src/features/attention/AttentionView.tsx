@@ -1,0 +1,68 @@
+import { useMemo } from 'react';
+import { attentionMap } from '../../charts/attention-map';
+import { colorLegend } from '../../charts/legend';
+import { attentionColor } from '../../charts/attention-map';
+import { SvgMount } from '../../app/SvgMount';
+import { set, useStore } from '../../state/store';
+
+/** Thumbnails show at most this many trailing positions; the detail map shows up to 64. */
+const THUMB_POS = 32;
+const DETAIL_POS = 64;
+
+/** Layers × heads grid of attention maps, a labelled detail map and per-head summaries. */
+export function AttentionView() {
+  const att = useStore((s) => s.attention);
+  const run = useStore((s) => s.run);
+  const sel = useStore((s) => s.selectedHead);
+  const thumbs = useMemo(() => {
+    if (!att) return [];
+    const T = att.positions;
+    return att.patterns.map((p, step) => Array.from({ length: att.heads }, (_, head) => attentionMap({ pattern: p, head, T, from: Math.max(0, T - THUMB_POS), size: 56 })).map((svg, head) => ({ svg, head, step })));
+  }, [att]);
+  const detail = useMemo(() => {
+    if (!att || !run) return null;
+    const p = att.patterns[sel.step];
+    if (!p) return null;
+    const T = att.positions;
+    return attentionMap({ pattern: p, head: sel.head, T, from: Math.max(0, T - DETAIL_POS), size: Math.min(520, 18 * Math.min(T, DETAIL_POS)), labels: run.tokens.map((t) => t.text) });
+  }, [att, run, sel]);
+  const legend = useMemo(() => colorLegend('attention weight (0–1)', [0, 1], attentionColor), []);
+  if (!run) return <p className="hint">Run a prompt to see its attention patterns.</p>;
+  if (!att) return <p className="hint">Reading attention patterns…</p>;
+  const summary = att.summaries[sel.step] ?? [];
+  return (
+    <section className="attention" data-testid="attention" aria-label="attention">
+      <SvgMount svg={legend} className="legend" />
+      <div className="att-grid" data-testid="attention-grid">
+        <div className="att-row head-labels"><span className="step-label" />{Array.from({ length: att.heads }, (_, h) => <span key={h} className="head-label">head {h}</span>)}</div>
+        {thumbs.map((row, step) => (
+          <div key={step} className="att-row">
+            <span className="step-label">{run.path[step] !== undefined ? `step ${step} (L${run.path[step]})` : `step ${step}`}</span>
+            {row.map((t) => (
+              <button key={t.head} type="button" className={`thumb ${sel.step === step && sel.head === t.head ? 'sel' : ''}`} data-testid={`att-thumb-${step}-${t.head}`} onClick={() => set({ selectedHead: { step, head: t.head } })} title={`step ${step}, head ${t.head}`}>
+                <SvgMount svg={t.svg} />
+              </button>
+            ))}
+          </div>
+        ))}
+      </div>
+      <div className="att-detail">
+        <div>
+          <h4>step {sel.step}, head {sel.head}</h4>
+          <SvgMount svg={detail} testId="attention-detail" />
+        </div>
+        <table className="summaries" data-testid="head-summaries">
+          <caption>heads of step {sel.step}: means over query positions</caption>
+          <thead><tr><th>head</th><th>entropy (bits)</th><th>on position 0</th><th>previous token</th></tr></thead>
+          <tbody>
+            {summary.map((s, h) => (
+              <tr key={h} className={h === sel.head ? 'sel' : ''} onClick={() => set({ selectedHead: { step: sel.step, head: h } })}>
+                <td>{h}</td><td>{s.entropyBits.toFixed(2)}</td><td>{(s.firstShare * 100).toFixed(1)}%</td><td>{Number.isNaN(s.prevToken) ? '—' : `${(s.prevToken * 100).toFixed(1)}%`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

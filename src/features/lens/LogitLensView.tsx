@@ -1,0 +1,113 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { CELL_W, LABEL_W, lensHeatmap } from '../../charts/lens-heatmap';
+import { colorLegend } from '../../charts/legend';
+import type { KlDirection } from '../../contracts/run';
+import { SvgMount } from '../../app/SvgMount';
+import { refreshLens, setMetric, setTarget } from '../../state/actions';
+import { set, useStore, type LensMetric } from '../../state/store';
+import { lensCells, METRICS } from './lens-cells';
+
+/**
+ * Logit lens: rows = embedding, each step of the path, final; columns = positions.
+ * Only the window of positions in view is decoded and drawn; scrolling asks for more.
+ */
+export function LogitLensView() {
+  const run = useStore((s) => s.run);
+  const lens = useStore((s) => s.lens);
+  const busy = useStore((s) => s.lensBusy);
+  const settings = useStore((s) => s.lensSettings);
+  const vocab = useStore((s) => s.model?.info.vocab ?? 2);
+  const [sel, setSel] = useState<{ row: number; col: number } | null>(null);
+  const [pinned, setPinned] = useState(false);
+  const scroller = useRef<HTMLDivElement>(null);
+  const T = run?.tokens.length ?? 0;
+
+  // Decode the positions scrolled into view (debounced).
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || !run) return;
+    let timer = 0;
+    const onScroll = () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        const first = Math.max(0, Math.floor((el.scrollLeft - LABEL_W) / CELL_W));
+        const count = Math.ceil(el.clientWidth / CELL_W) + 1;
+        const cur = useStore.getState().lens;
+        const want: [number, number] = [first, Math.min(T, first + count)];
+        if (!cur || want[0] < cur.start || want[1] > cur.start + cur.positions) void refreshLens([Math.max(0, want[0] - 8), Math.min(T, want[1] + 8)]);
+      }, 120);
+    };
+    el.addEventListener('scroll', onScroll);
+    return () => { el.removeEventListener('scroll', onScroll); window.clearTimeout(timer); };
+  }, [run, T]);
+
+  // Start scrolled to the end: the last positions are what users read first.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && run) el.scrollLeft = el.scrollWidth;
+  }, [run]);
+
+  const spec = METRICS[settings.metric];
+  const svg = useMemo(() => {
+    if (!lens || !run) return null;
+    const domain = spec.domain(vocab, lens);
+    const color = spec.color(domain);
+    const ids = run.tokens.map((t) => t.id);
+    return lensHeatmap({
+      rowLabels: lens.rows.map((r) => r.label),
+      columns: Array.from({ length: lens.positions }, (_, i) => ({ pos: lens.start + i, token: run.tokens[lens.start + i]?.text ?? '' })),
+      cells: lensCells(lens, ids, settings.metric),
+      color,
+      selected: pinned ? sel : null,
+    }, {
+      onHover: (row, col) => { if (!pinned) setSel({ row, col }); },
+      onClick: (row, col) => { setSel({ row, col }); setPinned(true); },
+    });
+  }, [lens, run, settings.metric, spec, vocab, sel, pinned]);
+  const legend = useMemo(() => (lens ? colorLegend(spec.label, spec.domain(vocab, lens), spec.color(spec.domain(vocab, lens)), { log: spec.log ?? false }) : null), [lens, spec, vocab]);
+
+  if (!run) return <p className="hint">Run a prompt to see what each layer predicts.</p>;
+  const detailRow = sel && lens ? lens.rows[sel.row] : undefined;
+  return (
+    <section className="lens" data-testid="logit-lens" aria-label="logit lens">
+      <div className="controls">
+        <label>colour by <select data-testid="lens-metric" value={settings.metric} onChange={(e) => setMetric(e.target.value as LensMetric)}>
+          {Object.entries(METRICS).map(([k, m]) => <option key={k} value={k}>{m.label}</option>)}
+        </select></label>
+        <label>KL <select data-testid="lens-kl" value={settings.kl} onChange={(e) => { set({ lensSettings: { ...settings, kl: e.target.value as KlDirection } }); void refreshLens(lens ? [lens.start, lens.start + lens.positions] : undefined); }}>
+          <option value="final||row">KL(P_final ‖ P_layer)</option>
+          <option value="row||final">KL(P_layer ‖ P_final)</option>
+          <option value="final||row-clipped">KL(P_final ‖ P_layer), clipped at 1/(10V)</option>
+        </select></label>
+        <span data-testid="lens-target">target: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
+        {settings.targetId !== null && <button type="button" data-testid="lens-clear-target" onClick={() => void setTarget(null)}>clear target</button>}
+        {busy && <span className="busy">decoding…</span>}
+        <SvgMount svg={legend} className="legend" />
+      </div>
+      <div className="scroller" ref={scroller}>
+        <div style={{ width: LABEL_W + T * CELL_W, position: 'relative' }}>
+          <div style={{ marginLeft: lens ? lens.start * CELL_W : 0 }}>
+            <SvgMount svg={svg} testId="lens-heatmap" />
+          </div>
+        </div>
+      </div>
+      {sel && detailRow && lens && (
+        <div className="detail" data-testid="lens-detail">
+          <strong>{detailRow.label}, position {lens.start + sel.col}</strong> {pinned && <button type="button" onClick={() => setPinned(false)}>unpin</button>}
+          <ol>
+            {Array.from({ length: lens.k }, (_, j) => {
+              const id = detailRow.topIds[sel.col * lens.k + j] as number;
+              return (
+                <li key={j}>
+                  <button type="button" data-testid={`lens-topk-${j}`} title="make this token the target" onClick={() => void setTarget(id)}>{lens.pieces?.[id] ?? id}</button>
+                  {' '}{((detailRow.topProbs[sel.col * lens.k + j] as number) * 100).toFixed(2)}%
+                </li>
+              );
+            })}
+          </ol>
+          <div>entropy {(detailRow.entropy[sel.col] as number).toFixed(3)} nats · KL to final {(detailRow.klToFinal[sel.col] as number).toFixed(4)} nats · target p {(detailRow.targetProb[sel.col] as number).toExponential(2)}, rank {detailRow.targetRank[sel.col]}</div>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+import { useState, type DragEvent } from 'react';
+import { loadDemo, loadFiles, loadHub } from '../../state/actions';
+import { useStore } from '../../state/store';
+import { ModelCard } from './ModelCard';
+import { ProgressBar } from './ProgressBar';
+
+/** Drop zone, file and folder pickers, Hugging Face repo id, and the demo. */
+export function LoadPanel() {
+  const loading = useStore((s) => s.loading);
+  const [over, setOver] = useState(false);
+  const [repo, setRepo] = useState('');
+  const [revision, setRevision] = useState('main');
+  const [endpoint, setEndpoint] = useState('https://huggingface.co');
+  const [token, setToken] = useState('');
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    void loadFiles(Array.from(e.dataTransfer.files));
+  };
+
+  return (
+    <aside className="load">
+      <button type="button" className="primary" data-testid="load-demo" disabled={!!loading} onClick={() => void loadDemo()}>Load the demo model</button>
+      <div
+        className={`drop ${over ? 'over' : ''}`}
+        data-testid="drop-zone"
+        onDragOver={(e) => { e.preventDefault(); setOver(true); }}
+        onDragLeave={() => setOver(false)}
+        onDrop={onDrop}
+      >
+        Drop config.json + *.safetensors (+ tokenizer.json) here
+        <div className="pickers">
+          <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => void loadFiles(Array.from(e.target.files ?? []))} /></label>
+          <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => void loadFiles(Array.from(e.target.files ?? []))} /></label>
+        </div>
+      </div>
+      <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub({ endpoint: endpoint.replace(/\/$/, ''), repo: repo.trim(), revision: revision.trim() || 'main', ...(token ? { token } : {}) }); }}>
+        <label>Hugging Face repo <input data-testid="hub-repo" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} /></label>
+        <label>revision <input data-testid="hub-revision" value={revision} onChange={(e) => setRevision(e.target.value)} /></label>
+        <details>
+          <summary>access token, endpoint</summary>
+          <label>token (kept in memory only) <input type="password" data-testid="hub-token" value={token} onChange={(e) => setToken(e.target.value)} autoComplete="off" /></label>
+          <label>endpoint <input data-testid="hub-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
+        </details>
+        <button type="submit" data-testid="hub-load" disabled={!!loading || !repo.trim()}>Load from the hub</button>
+      </form>
+      <ProgressBar />
+      <ModelCard />
+    </aside>
+  );
+}

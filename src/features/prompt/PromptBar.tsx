@@ -1,0 +1,47 @@
+import { useState } from 'react';
+import { runPrompt } from '../../state/actions';
+import { useStore } from '../../state/store';
+
+/** The prompt box (Enter runs), the token strip and the next-token top-k. */
+export function PromptBar() {
+  const model = useStore((s) => s.model);
+  const running = useStore((s) => s.running);
+  const run = useStore((s) => s.run);
+  const stored = useStore((s) => s.prompt);
+  const [text, setText] = useState(stored);
+  const disabled = !model || !model.hasTokenizer;
+  return (
+    <section className="prompt">
+      <form onSubmit={(e) => { e.preventDefault(); void runPrompt(text); }}>
+        <input
+          data-testid="prompt"
+          aria-label="prompt"
+          placeholder={disabled ? (model ? 'this model has no tokenizer' : 'load a model, then type a prompt and press Enter') : 'type a prompt and press Enter'}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          disabled={disabled}
+        />
+        <button type="submit" data-testid="run" disabled={disabled || running}>{running ? 'Running…' : 'Run'}</button>
+      </form>
+      {run && (
+        <>
+          <div className="tokens" data-testid="token-strip" aria-label="tokens">
+            {run.tokens.map((t, i) => (
+              <span key={i} className="tok" title={`position ${i}, id ${t.id}`}>
+                <span className="piece">{t.text}</span><span className="id">{t.id}</span>
+              </span>
+            ))}
+          </div>
+          <div className="next" data-testid="next-tokens">
+            next token:
+            {run.next.map((n) => (
+              <span key={n.id} className="cand" title={`id ${n.id}`}>
+                <span className="piece">{n.text}</span> {(n.prob * 100).toFixed(1)}%
+              </span>
+            ))}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

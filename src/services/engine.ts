@@ -1,0 +1,71 @@
+/**
+ * The only place that creates the engine worker. Wraps it with Comlink, hands out job
+ * ids for cancellable work, and restarts the worker when it crashes: every call in
+ * flight then fails with a message instead of hanging.
+ */
+import * as Comlink from 'comlink';
+import type { EngineApi, LoadSummary, ProgressFn } from '../contracts/engine-api';
+import type { LoadProgress } from '../contracts/model';
+
+export type Remote = Comlink.Remote<EngineApi>;
+
+class EngineService {
+  private worker: Worker | undefined;
+  private remote: Remote | undefined;
+  private crashed: { promise: Promise<never>; reject: (e: Error) => void } | undefined;
+  private nextJob = 1;
+  /** Called with a readable message when the worker dies; the worker has already been restarted. */
+  onCrash: ((message: string) => void) | undefined;
+
+  private ensure(): { remote: Remote; crashed: Promise<never> } {
+    if (!this.worker || !this.remote || !this.crashed) {
+      const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'strata-engine' });
+      let reject: (e: Error) => void = () => undefined;
+      const promise = new Promise<never>((_, r) => { reject = r; });
+      promise.catch(() => undefined); // observed by calls through race()
+      worker.addEventListener('error', (ev) => this.crash(ev.message || 'the engine worker failed'));
+      worker.addEventListener('messageerror', () => this.crash('a message from the engine worker could not be read'));
+      this.worker = worker;
+      this.remote = Comlink.wrap<EngineApi>(worker);
+      this.crashed = { promise, reject };
+    }
+    return { remote: this.remote, crashed: this.crashed.promise };
+  }
+
+  private crash(message: string): void {
+    const crashed = this.crashed;
+    this.terminate();
+    crashed?.reject(new Error(`the engine stopped (${message}); it has been restarted — load the model again`));
+    this.onCrash?.(message);
+  }
+
+  terminate(): void {
+    this.remote?.[Comlink.releaseProxy]();
+    this.worker?.terminate();
+    this.worker = undefined;
+    this.remote = undefined;
+    this.crashed = undefined;
+  }
+
+  /** Runs one engine call; rejects (never hangs) if the worker dies meanwhile. */
+  call<T>(f: (remote: Remote) => Promise<T>): Promise<T> {
+    const { remote, crashed } = this.ensure();
+    return Promise.race([f(remote), crashed]);
+  }
+
+  newJob(): number {
+    return this.nextJob++;
+  }
+
+  cancel(jobId: number): void {
+    if (this.remote) void this.remote.cancel(jobId);
+  }
+
+  /** A load with progress (the worker releases the callback proxy when the load settles). */
+  load(jobId: number, onProgress: (p: LoadProgress) => void, f: (remote: Remote, jobId: number, cb: ProgressFn) => Promise<LoadSummary>): Promise<LoadSummary> {
+    const cb = Comlink.proxy(onProgress);
+    return this.call((r) => f(r, jobId, cb));
+  }
+}
+
+export const engine = new EngineService();

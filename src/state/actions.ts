@@ -1,0 +1,135 @@
+/** What the page does, as plain functions over the store and the engine service. */
+import type { BackendName, HubRequest, LoadSummary, ProgressFn } from '../contracts/engine-api';
+import { engine, type Remote } from '../services/engine';
+import { get, set, type LensMetric } from './store';
+
+function message(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/^Error: /, '');
+}
+
+engine.onCrash = (msg) => {
+  set({ model: null, run: null, lens: null, attention: null, loading: null, running: false, error: `The engine stopped (${msg}). It was restarted; load the model again.` });
+  void initEngine();
+};
+
+export async function initEngine(prefer?: BackendName): Promise<void> {
+  set({ engineStarting: true });
+  try {
+    const backend = await engine.call((r) => r.init(prefer));
+    set({ backend, engineStarting: false });
+  } catch (e) {
+    set({ engineStarting: false, error: `No compute backend could start: ${message(e)}` });
+  }
+}
+
+/** Switching backends restarts the worker; the model must be loaded again on the new one. */
+export async function switchBackend(name: BackendName): Promise<void> {
+  const model = get().model;
+  engine.terminate();
+  set({ backend: null, model: null, run: null, lens: null, attention: null, notice: model ? 'Backend changed: load the model again.' : null });
+  await initEngine(name);
+}
+
+async function load(label: string, f: (r: Remote, jobId: number, cb: ProgressFn) => Promise<LoadSummary>): Promise<void> {
+  if (get().loading) return;
+  const jobId = engine.newJob();
+  set({ loading: { jobId, label, progress: null }, error: null, notice: null });
+  try {
+    const model = await engine.load(jobId, (progress) => {
+      const l = get().loading;
+      if (l && l.jobId === jobId) set({ loading: { ...l, progress } });
+    }, f);
+    set({ model, loading: null, run: null, lens: null, attention: null, lensSettings: { ...get().lensSettings, targetId: null } });
+    if (get().prompt && model.hasTokenizer) await runPrompt(get().prompt);
+  } catch (e) {
+    set({ loading: null, error: message(e) });
+  }
+}
+
+export function loadDemo(): Promise<void> {
+  const base = new URL('models/demo', document.baseURI).href.replace(/\/$/, '');
+  return load('demo model', (r, j, cb) => r.loadUrl(j, base, 'demo', cb));
+}
+
+export function loadFiles(files: File[]): Promise<void> {
+  if (files.length === 0) return Promise.resolve();
+  return load(`${files.length} file${files.length > 1 ? 's' : ''}`, (r, j, cb) => r.loadFiles(j, files, cb));
+}
+
+export function loadHub(req: HubRequest): Promise<void> {
+  return load(`${req.repo}@${req.revision || 'main'}`, (r, j, cb) => r.loadHub(j, req, cb));
+}
+
+export function cancelLoad(): void {
+  const l = get().loading;
+  if (l) engine.cancel(l.jobId);
+}
+
+export async function runPrompt(text: string): Promise<void> {
+  set({ prompt: text });
+  if (!get().model) {
+    set({ error: 'Load a model first (the demo is one click away).' });
+    return;
+  }
+  set({ running: true, error: null });
+  try {
+    const tokens = await engine.call((r) => r.encode(text));
+    const res = await engine.call((r) => r.analyze({ tokens: tokens.map((t) => t.id) }));
+    const { logitsLast: _drop, ...run } = res;
+    set({ run, running: false, lens: null, attention: null });
+    await refreshLens();
+    if (get().view === 'attention') await refreshAttention();
+  } catch (e) {
+    set({ running: false, error: message(e) });
+  }
+}
+
+let lensJob = 0;
+/** Decodes the positions [start, end) the lens view shows (all when omitted). */
+export async function refreshLens(range?: [number, number]): Promise<void> {
+  const run = get().run;
+  if (!run) return;
+  const T = run.tokens.length;
+  const r: [number, number] = range ?? [Math.max(0, T - 64), T];
+  if (lensJob) engine.cancel(lensJob);
+  const jobId = (lensJob = engine.newJob());
+  const s = get().lensSettings;
+  set({ lensBusy: true });
+  try {
+    const lens = await engine.call((e) => e.lens(jobId, run.runId, { topk: s.topk, kl: s.kl, range: r, ...(s.targetId !== null ? { target: s.targetId } : {}) }));
+    if (jobId === lensJob) set({ lens, lensBusy: false });
+  } catch (e) {
+    if (jobId === lensJob) set({ lensBusy: false, error: /cancelled/.test(message(e)) ? get().error : message(e) });
+  }
+}
+
+export async function refreshAttention(): Promise<void> {
+  const run = get().run;
+  if (!run || get().attention) return;
+  try {
+    const attention = await engine.call((e) => e.attention(run.runId));
+    set({ attention });
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+export function setMetric(metric: LensMetric): void {
+  set({ lensSettings: { ...get().lensSettings, metric } });
+}
+
+export function setTarget(targetId: number | null): Promise<void> {
+  set({ lensSettings: { ...get().lensSettings, targetId, metric: targetId === null ? get().lensSettings.metric : 'targetProb' } });
+  const l = get().lens;
+  return refreshLens(l ? [l.start, l.start + l.positions] : undefined);
+}
+
+export function setView(view: 'lens' | 'attention'): void {
+  set({ view });
+  if (view === 'attention') void refreshAttention();
+}
+
+export function dismissError(): void {
+  set({ error: null });
+}

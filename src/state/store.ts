@@ -1,0 +1,71 @@
+/**
+ * The one Zustand store, in slices. It holds ids, specs, settings and small results
+ * (plain arrays); never tensors, workers or models.
+ */
+import { create } from 'zustand';
+import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
+import type { LoadProgress } from '../contracts/model';
+import type { KlDirection, LensResult } from '../contracts/run';
+
+export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
+export type ViewName = 'lens' | 'attention';
+
+export interface EngineSlice {
+  backend: BackendInfo | null;
+  /** Set while the engine starts or restarts. */
+  engineStarting: boolean;
+}
+
+export interface ModelSlice {
+  model: LoadSummary | null;
+  loading: { jobId: number; label: string; progress: LoadProgress | null } | null;
+}
+
+export interface RunSlice {
+  prompt: string;
+  run: Omit<AnalyzeResult, 'logitsLast'> | null;
+  running: boolean;
+}
+
+export interface LensSlice {
+  lensSettings: { metric: LensMetric; targetId: number | null; topk: number; kl: KlDirection };
+  lens: LensResult | null;
+  lensBusy: boolean;
+}
+
+export interface AttentionSlice {
+  attention: AttentionResult | null;
+  selectedHead: { step: number; head: number };
+}
+
+export interface UiSlice {
+  view: ViewName;
+  /** The one error the page shows (data-testid="error"); the page stays usable. */
+  error: string | null;
+  notice: string | null;
+}
+
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & UiSlice;
+
+export const initialState: State = {
+  backend: null,
+  engineStarting: true,
+  model: null,
+  loading: null,
+  prompt: '',
+  run: null,
+  running: false,
+  lensSettings: { metric: 'top1Prob', targetId: null, topk: 5, kl: 'final||row' },
+  lens: null,
+  lensBusy: false,
+  attention: null,
+  selectedHead: { step: 0, head: 0 },
+  view: 'lens',
+  error: null,
+  notice: null,
+};
+
+export const useStore = create<State>()(() => initialState);
+
+export const set = useStore.setState;
+export const get = useStore.getState;

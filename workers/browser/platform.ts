@@ -1,0 +1,46 @@
+/**
+ * The browser side of the engine's Platform: backend start-up in a worker, the wasm
+ * binaries served by Vite, and the WebGPU adapter's identity and buffer limits.
+ */
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { AdapterInfo, BackendInfo, BackendName } from '../../src/contracts/engine-api';
+import type { Platform } from '../engine/api';
+import { BROWSER_ORDER, initBackend } from '../engine/backend';
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlain,
+  'tfjs-backend-wasm-simd.wasm': wasmSimd,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+});
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; description?: string };
+  limits: { maxStorageBufferBindingSize: number; maxBufferSize: number };
+}
+
+async function adapterInfo(): Promise<AdapterInfo | undefined> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter() : null;
+  if (!adapter) return undefined;
+  return {
+    vendor: adapter.info?.vendor ?? '',
+    architecture: adapter.info?.architecture ?? '',
+    description: adapter.info?.description ?? '',
+    maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
+    maxBufferSize: Number(adapter.limits.maxBufferSize),
+  };
+}
+
+export const browserPlatform: Platform = {
+  async initBackend(prefer?: BackendName): Promise<BackendInfo> {
+    const order = prefer ? [prefer, ...BROWSER_ORDER.filter((b) => b !== prefer)] : BROWSER_ORDER;
+    const skipped: string[] = [];
+    const name = await initBackend(order, skipped);
+    if (name !== 'webgpu') return { name, skipped };
+    const adapter = await adapterInfo();
+    return adapter ? { name, adapter, skipped } : { name, skipped };
+  },
+};

@@ -1,0 +1,39 @@
+/** The engine worker: Comlink.expose and nothing else (the engine lives in workers/engine/). */
+import * as Comlink from 'comlink';
+import type { EngineApi, ProgressFn } from '../src/contracts/engine-api';
+import { browserPlatform } from './browser/platform';
+import { createEngineApi } from './engine/api';
+
+/** Typed arrays in a result are transferred, not copied. */
+function buffers(v: unknown, out: Set<ArrayBuffer> = new Set()): Set<ArrayBuffer> {
+  if (ArrayBuffer.isView(v)) {
+    if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  } else if (Array.isArray(v)) v.forEach((x) => buffers(x, out));
+  else if (typeof v === 'object' && v !== null) Object.values(v).forEach((x) => buffers(x, out));
+  return out;
+}
+
+const api = createEngineApi(browserPlatform);
+
+/** Progress callbacks arrive as Comlink proxies; release each when its load settles. */
+async function withCallback<T>(cb: ProgressFn, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } finally {
+    (cb as unknown as Comlink.Remote<ProgressFn>)[Comlink.releaseProxy]();
+  }
+}
+
+const exposed: EngineApi = {
+  init: (p) => api.init(p),
+  loadFiles: (j, f, cb) => withCallback(cb, () => api.loadFiles(j, f, cb)),
+  loadUrl: (j, b, l, cb) => withCallback(cb, () => api.loadUrl(j, b, l, cb)),
+  loadHub: (j, r, cb) => withCallback(cb, () => api.loadHub(j, r, cb)),
+  cancel: (j) => api.cancel(j),
+  encode: (t) => api.encode(t),
+  tokens: (ids) => api.tokens(ids),
+  analyze: async (s) => { const r = await api.analyze(s); return Comlink.transfer(r, [...buffers(r)]); },
+  lens: async (j, id, o) => { const r = await api.lens(j, id, o); return Comlink.transfer(r, [...buffers(r)]); },
+  attention: async (id) => { const r = await api.attention(id); return Comlink.transfer(r, [...buffers(r)]); },
+};
+Comlink.expose(exposed);

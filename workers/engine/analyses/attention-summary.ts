@@ -1,0 +1,32 @@
+/** Per-head summaries of one step's attention pattern (METHODS.md §10). */
+export interface HeadSummary {
+  /** Mean over query rows of the row entropy, in bits (0 = one key, log2(i+1) = uniform). */
+  entropyBits: number;
+  /** Mean over query rows of the weight on position 0 (attention sink share), 0..1. */
+  firstShare: number;
+  /** Mean over queries i ≥ 1 of the weight on key i−1, 0..1 (NaN with one position). */
+  prevToken: number;
+}
+
+/** pattern: [H, T(query), T(key)] row-major. */
+export function summarizeHeads(pattern: Float32Array, heads: number, T: number): HeadSummary[] {
+  const out: HeadSummary[] = [];
+  for (let h = 0; h < heads; h++) {
+    let ent = 0;
+    let first = 0;
+    let prev = 0;
+    for (let i = 0; i < T; i++) {
+      const row = h * T * T + i * T;
+      let e = 0;
+      for (let j = 0; j <= i; j++) {
+        const p = pattern[row + j] as number;
+        if (p > 0) e -= p * Math.log2(p);
+      }
+      ent += e;
+      first += pattern[row] as number;
+      if (i >= 1) prev += pattern[row + i - 1] as number;
+    }
+    out.push({ entropyBits: ent / T, firstShare: first / T, prevToken: T > 1 ? prev / (T - 1) : NaN });
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+import type { AnalyzeResult, AnalyzeSpec, AttentionResult, BackendInfo, BackendName, EngineApi, HubRequest, LoadSummary, ProgressFn, TokenView } from '../../src/contracts/engine-api';
+import type { LensOptions, LensResult } from '../../src/contracts/run';
+import { Engine } from './engine';
+import { fail } from './errors';
+import { fileSetFromFiles, type NamedBlob } from './io/file-list';
+import { hubFileSet } from './io/hub';
+import { bufferSource, type ByteSource, type FileSet } from './io/source';
+
+/** What the host environment provides: backend start-up and the adapter's limits. */
+export interface Platform {
+  initBackend(prefer?: BackendName): Promise<BackendInfo>;
+}
+
+const DEMO_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+/**
+ * The engine behind the worker boundary, environment-agnostic: Node tests drive it
+ * directly, the worker exposes it through Comlink. Loads and lenses are cancellable by job id.
+ */
+export function createEngineApi(platform: Platform): EngineApi & { engine: Engine } {
+  const engine = new Engine();
+  const jobs = new Map<number, AbortController>();
+  let backend: BackendInfo | undefined;
+
+  async function job<T>(jobId: number, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ctl = new AbortController();
+    jobs.set(jobId, ctl);
+    try {
+      return await f(ctl.signal);
+    } finally {
+      jobs.delete(jobId);
+    }
+  }
+
+  async function load(jobId: number, files: FileSet | ((s: AbortSignal) => Promise<FileSet>), source: string, onProgress: ProgressFn): Promise<LoadSummary> {
+    if (!backend) fail('the engine has no backend yet');
+    const limit = backend.adapter ? Math.min(backend.adapter.maxStorageBufferBindingSize, backend.adapter.maxBufferSize) : Infinity;
+    return job(jobId, async (signal) => {
+      const set = typeof files === 'function' ? await files(signal) : files;
+      const info = await engine.load(set, { maxTensorBytes: limit, onProgress, signal });
+      return { info, source, hasTokenizer: engine.hasTokenizer };
+    });
+  }
+
+  return {
+    engine,
+    async init(prefer) {
+      backend = await platform.initBackend(prefer);
+      return backend;
+    },
+    loadFiles(jobId, files, onProgress) {
+      const set = fileSetFromFiles(files as NamedBlob[]);
+      return load(jobId, set, `files: ${set.names().join(', ')}`, onProgress);
+    },
+    loadUrl(jobId, base, label, onProgress) {
+      return load(jobId, async (signal) => {
+        const sources: ByteSource[] = [];
+        for (const name of DEMO_FILES) {
+          const res = await fetch(`${base}/${name}`, { signal });
+          if (res.status === 404 && name.startsWith('tokenizer')) continue;
+          if (!res.ok) fail(`${label}: ${name} could not be fetched (HTTP ${res.status})`);
+          sources.push(bufferSource(new Uint8Array(await res.arrayBuffer()), name));
+        }
+        return { label, names: () => sources.map((s) => s.name), open: (n) => sources.find((s) => s.name === n) };
+      }, label, onProgress);
+    },
+    async loadHub(jobId, req: HubRequest, onProgress) {
+      let sha = req.revision;
+      const summary = await load(jobId, async (signal) => {
+        const r = await hubFileSet(req, signal);
+        sha = r.sha;
+        return r.files;
+      }, `hub:${req.repo}`, onProgress);
+      return { ...summary, source: `hub:${req.repo}@${sha}` };
+    },
+    cancel(jobId) {
+      jobs.get(jobId)?.abort();
+    },
+    async encode(text): Promise<TokenView[]> {
+      return engine.tokens(engine.encode(text));
+    },
+    async tokens(ids) {
+      return engine.tokens(ids);
+    },
+    analyze(spec: AnalyzeSpec): Promise<AnalyzeResult> {
+      return engine.analyze(spec);
+    },
+    lens(jobId, runId, opts: LensOptions): Promise<LensResult> {
+      return job(jobId, async (signal) => {
+        const r = await engine.sessionFor(runId).lens(opts, signal);
+        const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
+        const views = engine.tokens(ids);
+        return { ...r, pieces: Object.fromEntries(views.map((v) => [v.id, v.text])) };
+      });
+    },
+    attention(runId): Promise<AttentionResult> {
+      return engine.sessionFor(runId).attention();
+    },
+  };
+}
