@@ -8,8 +8,8 @@ export function wantedFile(name: string): boolean {
   return ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json'].includes(name) || name.endsWith('.safetensors');
 }
 
-/** Small files are fetched whole; weights are read by HTTP range, one tensor at a time. */
-const SMALL = 32 * 1024 * 1024;
+/** Files up to this size are fetched whole; larger weights are read by HTTP range, one tensor at a time. */
+export const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
 
 export interface HubListing {
   /** The commit the revision resolved to (permalinks pin it). */
@@ -51,7 +51,7 @@ export async function listHubRepo(req: HubRequest, signal?: AbortSignal): Promis
 }
 
 /** The checkpoint files of a hub revision as a FileSet (small ones downloaded, weights by range). */
-export async function hubFileSet(req: HubRequest, signal?: AbortSignal, onBytes?: (n: number) => void): Promise<{ files: FileSet; sha: string }> {
+export async function hubFileSet(req: HubRequest, signal?: AbortSignal, wholeFileBytes = WHOLE_FILE_BYTES): Promise<{ files: FileSet; sha: string }> {
   const listing = await listHubRepo(req, signal);
   const wanted = listing.files.filter((f) => wantedFile(f.name));
   if (!wanted.some((f) => f.name === 'config.json')) fail(`${req.repo} has no config.json at its top level`);
@@ -59,14 +59,13 @@ export async function hubFileSet(req: HubRequest, signal?: AbortSignal, onBytes?
   const sources = new Map<string, ByteSource>();
   for (const f of wanted) {
     const url = `${req.endpoint}/${req.repo}/resolve/${listing.sha}/${f.name}`;
-    if (f.size >= 0 && f.size > SMALL) {
+    if (f.size >= 0 && f.size > wholeFileBytes && f.name.endsWith('.safetensors')) {
       sources.set(f.name, urlSource(url, f.name, f.size, { headers: headers(req), signal: signal ?? null }));
       continue;
     }
     const res = await fetch(url, { headers: headers(req), signal: signal ?? null });
     if (!res.ok) fail(`downloading ${f.name} from ${req.repo} failed: HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
-    onBytes?.(bytes.byteLength);
     sources.set(f.name, bufferSource(bytes, f.name));
   }
   return { sha: listing.sha, files: { label: `${req.repo}@${listing.sha.slice(0, 12)}`, names: () => [...sources.keys()], open: (n) => sources.get(n) } };

@@ -1,0 +1,23 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+
+/** A fixture folder as in-memory files for locator.drop. */
+export function folderPayload(dir: string, rename: Record<string, Buffer> = {}): { name: string; mimeType: string; buffer: Buffer }[] {
+  return readdirSync(dir).filter((f) => !f.endsWith('.md')).map((name) => ({
+    name,
+    mimeType: name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+    buffer: rename[name] ?? readFileSync(join(dir, name)),
+  }));
+}
+
+/** Runs ids through the page's own worker engine (console API) and returns plain arrays. */
+export async function analyzeInPage(page: Page, tokens: number[], path?: number[]): Promise<{ logitsLast: number[]; top1: number[][] }> {
+  return page.evaluate(async ({ tokens, path }) => {
+    const s = window.strata;
+    if (!s) throw new Error('no console API');
+    const run = await s.call((e) => e.analyze(path ? { tokens, path } : { tokens }));
+    const lens = await s.call((e) => e.lens(999_999, run.runId, { topk: 1 }));
+    return { logitsLast: Array.from(run.logitsLast), top1: lens.rows.map((r) => Array.from(r.topIds)) };
+  }, { tokens, path });
+}

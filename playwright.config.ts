@@ -1,0 +1,31 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end tests in Debian's Chromium (never a downloaded browser) with WebGPU
+ * through SwiftShader. The production build is served by `vite preview`.
+ */
+const PORT = Number(process.env['E2E_PORT'] ?? 4180);
+
+export default defineConfig({
+  testDir: 'e2e',
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  workers: 1,
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--enable-unsafe-webgpu'],
+    },
+    viewport: { width: 1400, height: 900 },
+  },
+  webServer: {
+    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    url: `http://localhost:${PORT}`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+  },
+});

@@ -1,0 +1,1 @@
+def main(log): log("analyze: stub")
