@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../workers/engine/engine';
 import { StrataError } from '../workers/engine/errors';
+import { MemoryCache } from '../workers/engine/io/cache';
 import { hubFileSet } from '../workers/engine/io/hub';
 import { HUB_SHA, HUB_TOKEN, startFakeHub, type FakeHub } from './helpers/hub-server';
 import { engineFor, maxAbsDiff } from './helpers/node-engine';
@@ -15,7 +16,7 @@ describe('hub loading', () => {
   it('reads weights by HTTP range, pins the commit, and matches the reference', async () => {
     (await engineFor('tests/fixtures/models/gpt2')).unload();
     hub.log.length = 0;
-    const { files, sha } = await hubFileSet({ endpoint: hub.url, repo: 'someone/llama-gqa', revision: 'main' }, undefined, 0);
+    const { files, sha } = await hubFileSet({ endpoint: hub.url, repo: 'someone/llama-gqa', revision: 'main' }, { wholeFileBytes: 0 });
     expect(sha).toBe(HUB_SHA);
     const engine = new Engine();
     await engine.load(files);
@@ -38,6 +39,28 @@ describe('hub loading', () => {
     const { files } = await hubFileSet({ endpoint: hub.url, repo: 'gated/gpt2', revision: 'main', token: HUB_TOKEN });
     expect(files.names()).toContain('config.json');
     expect(hub.log.every((l) => l.auth === `Bearer ${HUB_TOKEN}`)).toBe(true);
+  });
+
+  it('downloads into the cache once, reads it from there the second time, and refuses a bad hash', async () => {
+    const cache = new MemoryCache();
+    const req = { endpoint: hub.url, repo: 'someone/qwen3', revision: 'main' };
+    hub.log.length = 0;
+    const first = await hubFileSet(req, { cache });
+    expect(first.fromCache).toBe(0);
+    const keys = (await cache.list()).map((e) => e.key).sort();
+    expect(keys).toEqual([`hub/someone/qwen3/${HUB_SHA}/config.json`, `hub/someone/qwen3/${HUB_SHA}/model.safetensors`]);
+    expect((await cache.list()).find((e) => e.key.endsWith('model.safetensors'))?.size).toBe(readFileSync('tests/fixtures/models/qwen3/model.safetensors').length);
+    hub.log.length = 0;
+    const second = await hubFileSet(req, { cache });
+    expect(second.fromCache).toBe(2);
+    expect(hub.log.filter((l) => l.url.includes('/resolve/'))).toEqual([]); // only the listing was asked for
+    const engine = new Engine();
+    expect((await engine.load(second.files)).arch).toBe('qwen3');
+    engine.unload();
+    await expect(hubFileSet({ ...req, repo: 'badhash/qwen3' }, { cache })).rejects.toThrow(/model\.safetensors: the downloaded file's SHA-256 does not match the hub's/);
+    expect((await cache.list()).some((e) => e.key.startsWith('hub/badhash/') && e.key.endsWith('.safetensors'))).toBe(false);
+    await cache.remove('hub/someone/');
+    expect(await cache.list()).toEqual([]);
   });
 
   it('names a missing repo and refuses ids that are not repo ids', async () => {

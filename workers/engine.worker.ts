@@ -26,10 +26,12 @@ async function withCallback<T>(cb: ProgressFn, f: () => Promise<T>): Promise<T> 
 
 const exposed: EngineApi = {
   init: (p) => api.init(p),
-  loadFiles: (j, f, cb) => withCallback(cb, () => api.loadFiles(j, f, cb)),
+  loadFiles: (j, f, cb, fp) => withCallback(cb, () => api.loadFiles(j, f, cb, fp)),
   loadUrl: (j, b, l, cb) => withCallback(cb, () => api.loadUrl(j, b, l, cb)),
   loadHub: (j, r, cb) => withCallback(cb, () => api.loadHub(j, r, cb)),
   cancel: (j) => api.cancel(j),
+  cacheList: () => api.cacheList(),
+  cacheEvict: (p) => api.cacheEvict(p),
   encode: (t) => api.encode(t),
   tokens: (ids) => api.tokens(ids),
   analyze: async (s) => { const r = await api.analyze(s); return Comlink.transfer(r, [...buffers(r)]); },

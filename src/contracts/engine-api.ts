@@ -30,8 +30,22 @@ export interface TokenView {
   text: string;
 }
 
+export interface Fingerprint {
+  /** SHA-256 hex of config.json. */
+  config: string;
+  /** SHA-256 hex of each safetensors file's header, by file name. */
+  headers: Record<string, string>;
+}
+
 export interface LoadSummary {
   info: ModelInfo;
+  /** Names of the files the checkpoint was read from. */
+  files: string[];
+  fingerprint?: Fingerprint;
+  /** Hub loads: the commit the revision resolved to. */
+  sha?: string;
+  /** Hub loads: how many files came from the local cache. */
+  fromCache?: number;
   /** "demo", "hub:owner/name@sha", "files: a, b, c". */
   source: string;
   hasTokenizer: boolean;
@@ -86,11 +100,15 @@ export type ProgressFn = (p: LoadProgress) => void;
 
 export interface EngineApi {
   init(prefer?: BackendName): Promise<BackendInfo>;
-  loadFiles(jobId: number, files: File[], onProgress: ProgressFn): Promise<LoadSummary>;
+  loadFiles(jobId: number, files: File[], onProgress: ProgressFn, expect?: Fingerprint): Promise<LoadSummary>;
   /** A checkpoint served over HTTP at `base` (the embedded demo). */
   loadUrl(jobId: number, base: string, label: string, onProgress: ProgressFn): Promise<LoadSummary>;
   loadHub(jobId: number, req: HubRequest, onProgress: ProgressFn): Promise<LoadSummary>;
   cancel(jobId: number): void;
+  /** Files kept from hub downloads (key `hub/{repo}/{sha}/{file}`, size in bytes). */
+  cacheList(): Promise<{ key: string; size: number }[]>;
+  /** Removes cached files whose key starts with `prefix` (all when omitted). */
+  cacheEvict(prefix?: string): Promise<void>;
   encode(text: string): Promise<TokenView[]>;
   tokens(ids: number[]): Promise<TokenView[]>;
   analyze(spec: AnalyzeSpec): Promise<AnalyzeResult>;

@@ -20,7 +20,7 @@ export interface ModelInfo {
 }
 
 export interface LoadProgress {
-  phase: 'header' | 'tensors' | 'done';
+  phase: 'download' | 'header' | 'tensors' | 'done';
   bytesDone: number;
   bytesTotal: number;
   tensorsDone: number;

@@ -6,6 +6,7 @@
  * requires `Authorization: Bearer hf_test_token`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -65,7 +66,13 @@ function handle(root: string, log: HubLog[], req: IncomingMessage, res: ServerRe
     return;
   }
   if (api) {
-    const siblings = files.map((f) => ({ rfilename: f, size: statSync(join(dir, f)).size }));
+    // LFS files carry their SHA-256 (owner `badhash` lists a wrong one, to test integrity checks).
+    const siblings = files.map((f) => {
+      const size = statSync(join(dir, f)).size;
+      if (!f.endsWith('.safetensors')) return { rfilename: f, size };
+      const sha256 = owner === 'badhash' ? '0'.repeat(64) : createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+      return { rfilename: f, size, lfs: { sha256, size, pointerSize: 134 } };
+    });
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: `${owner}/${name}`, sha: HUB_SHA, siblings }));
     return;
   }

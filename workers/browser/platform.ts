@@ -3,12 +3,14 @@
  * binaries served by Vite, and the WebGPU adapter's identity and buffer limits.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { AdapterInfo, BackendInfo, BackendName } from '../../src/contracts/engine-api';
 import type { Platform } from '../engine/api';
 import { BROWSER_ORDER, initBackend } from '../engine/backend';
+import { opfsAvailable, opfsCache } from './opfs-cache';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -34,12 +36,31 @@ async function adapterInfo(): Promise<AdapterInfo | undefined> {
   };
 }
 
+/**
+ * A lost GPU device (driver reset, tab in the background on some systems) leaves every
+ * tensor invalid. Rethrowing it uncaught fires the Worker's `error` event in the page,
+ * which reports it and restarts the worker (src/services/engine.ts).
+ */
+function watchDeviceLoss(): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string; reason?: string }> } }).device;
+  void device?.lost?.then((info) => {
+    if (info.reason === 'destroyed') return;
+    setTimeout(() => {
+      throw new Error(`the GPU device was lost (${info.message ?? 'no reason given'})`);
+    });
+  });
+}
+
 export const browserPlatform: Platform = {
+  async cache() {
+    return (await opfsAvailable()) ? opfsCache : undefined;
+  },
   async initBackend(prefer?: BackendName): Promise<BackendInfo> {
     const order = prefer ? [prefer, ...BROWSER_ORDER.filter((b) => b !== prefer)] : BROWSER_ORDER;
     const skipped: string[] = [];
     const name = await initBackend(order, skipped);
     if (name !== 'webgpu') return { name, skipped };
+    watchDeviceLoss();
     const adapter = await adapterInfo();
     return adapter ? { name, adapter, skipped } : { name, skipped };
   },

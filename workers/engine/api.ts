@@ -1,14 +1,17 @@
-import type { AnalyzeResult, AnalyzeSpec, AttentionResult, BackendInfo, BackendName, EngineApi, HubRequest, LoadSummary, ProgressFn, TokenView } from '../../src/contracts/engine-api';
+import type { AnalyzeResult, AnalyzeSpec, AttentionResult, BackendInfo, BackendName, EngineApi, Fingerprint, HubRequest, LoadSummary, ProgressFn, TokenView } from '../../src/contracts/engine-api';
 import type { LensOptions, LensResult } from '../../src/contracts/run';
 import { Engine } from './engine';
 import { fail } from './errors';
 import { fileSetFromFiles, type NamedBlob } from './io/file-list';
+import type { FileCache } from './io/cache';
 import { hubFileSet } from './io/hub';
 import { bufferSource, type ByteSource, type FileSet } from './io/source';
 
 /** What the host environment provides: backend start-up and the adapter's limits. */
 export interface Platform {
   initBackend(prefer?: BackendName): Promise<BackendInfo>;
+  /** Where hub downloads are kept; without one, weights are read by HTTP range each time. */
+  cache?: () => Promise<FileCache | undefined>;
 }
 
 const DEMO_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
@@ -32,13 +35,14 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     }
   }
 
-  async function load(jobId: number, files: FileSet | ((s: AbortSignal) => Promise<FileSet>), source: string, onProgress: ProgressFn): Promise<LoadSummary> {
+  async function load(jobId: number, files: FileSet | ((s: AbortSignal) => Promise<FileSet>), source: string, onProgress: ProgressFn, expect?: Fingerprint): Promise<LoadSummary> {
     if (!backend) fail('the engine has no backend yet');
     const limit = backend.adapter ? Math.min(backend.adapter.maxStorageBufferBindingSize, backend.adapter.maxBufferSize) : Infinity;
     return job(jobId, async (signal) => {
       const set = typeof files === 'function' ? await files(signal) : files;
-      const info = await engine.load(set, { maxTensorBytes: limit, onProgress, signal });
-      return { info, source, hasTokenizer: engine.hasTokenizer };
+      const info = await engine.load(set, { maxTensorBytes: limit, onProgress, signal, ...(expect ? { expect } : {}) });
+      const fp = engine.lastFingerprint;
+      return { info, source, hasTokenizer: engine.hasTokenizer, files: set.names().sort(), ...(fp ? { fingerprint: fp } : {}) };
     });
   }
 
@@ -48,9 +52,9 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
       backend = await platform.initBackend(prefer);
       return backend;
     },
-    loadFiles(jobId, files, onProgress) {
+    loadFiles(jobId, files, onProgress, expect) {
       const set = fileSetFromFiles(files as NamedBlob[]);
-      return load(jobId, set, `files: ${set.names().join(', ')}`, onProgress);
+      return load(jobId, set, `files: ${set.names().join(', ')}`, onProgress, expect);
     },
     loadUrl(jobId, base, label, onProgress) {
       return load(jobId, async (signal) => {
@@ -66,12 +70,23 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     },
     async loadHub(jobId, req: HubRequest, onProgress) {
       let sha = req.revision;
+      let fromCache = 0;
+      const cache = await platform.cache?.();
       const summary = await load(jobId, async (signal) => {
-        const r = await hubFileSet(req, signal);
+        const r = await hubFileSet(req, { signal, onProgress, ...(cache ? { cache } : {}) });
         sha = r.sha;
+        fromCache = r.fromCache;
         return r.files;
       }, `hub:${req.repo}`, onProgress);
-      return { ...summary, source: `hub:${req.repo}@${sha}` };
+      return { ...summary, source: `hub:${req.repo}@${sha}`, sha, fromCache };
+    },
+    async cacheList() {
+      const cache = await platform.cache?.();
+      return cache ? cache.list() : [];
+    },
+    async cacheEvict(prefix) {
+      const cache = await platform.cache?.();
+      await cache?.remove(prefix);
     },
     cancel(jobId) {
       jobs.get(jobId)?.abort();

@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelInfo } from '../../src/contracts/model';
 import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
 import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
+import { residualAnalysis, type ResidualOptions, type ResidualResult } from './analyses/residual';
+import { skipSweep, type SkipSweepOptions, type SkipSweepResult } from './analyses/skip-sweep';
 import { trace, type TraceOptions, type TraceResult } from './analyses/trace';
 import { fail } from './errors';
 import { defaultPath, forward } from './forward/forward';
 import { openCheckpoint } from './io/checkpoint';
+import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerprint';
 import type { FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
@@ -19,10 +22,19 @@ import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
  */
 export class Engine {
   private session?: RunSession;
+  /** Fingerprint of the last checkpoint opened (see io/fingerprint.ts). */
+  lastFingerprint: Fingerprint | undefined;
   private loaded?: { model: LoadedModel; info: ModelInfo; dispose: () => void; tokenizer?: TextTokenizer };
 
-  async load(files: FileSet, opts: LoadOptions = {}): Promise<ModelInfo> {
+  /** Loads a checkpoint; with `expect`, refuses files whose fingerprint differs (a local-file permalink). */
+  async load(files: FileSet, opts: LoadOptions & { expect?: Fingerprint } = {}): Promise<ModelInfo> {
     const ckpt = await openCheckpoint(files);
+    const config = files.open('config.json');
+    this.lastFingerprint = config ? await fingerprint(ckpt, config) : undefined;
+    if (opts.expect && this.lastFingerprint) {
+      const why = fingerprintMismatch(this.lastFingerprint, opts.expect);
+      if (why) fail(`these files do not match the link: ${why}`);
+    }
     const tokenizer = await TextTokenizer.fromCheckpoint(ckpt);
     const next = await loadModel(ckpt, opts);
     this.unload();
@@ -101,5 +113,17 @@ export class Engine {
   async trace(tokens: number[], path: number[] | undefined, opts: TraceOptions = {}): Promise<TraceResult> {
     const { model } = this.need();
     return trace(model, tokens, path ?? defaultPath(model.arch.layers), opts);
+  }
+
+  /** Residual-stream analytics of one run (METHODS §5–7). */
+  async residual(tokens: number[], path: number[] | undefined, opts: ResidualOptions = {}): Promise<ResidualResult> {
+    const { model } = this.need();
+    return residualAnalysis(model, tokens, path ?? defaultPath(model.arch.layers), opts);
+  }
+
+  /** Skip each layer of the default path over a prompt set (METHODS §5). */
+  async skipSweep(prompts: number[][], opts: SkipSweepOptions = {}): Promise<SkipSweepResult> {
+    const { model } = this.need();
+    return skipSweep(model, prompts, defaultPath(model.arch.layers), opts);
   }
 }

@@ -1,6 +1,9 @@
 import type { HubRequest } from '../../../src/contracts/engine-api';
 import { fail } from '../errors';
-import { bufferSource, urlSource, type ByteSource, type FileSet } from './source';
+import type { LoadProgress } from '../../../src/contracts/model';
+import { hubKey, type FileCache } from './cache';
+import { Sha256 } from './sha256';
+import { blobSource, bufferSource, urlSource, type ByteSource, type FileSet } from './source';
 
 /** Files a checkpoint needs from a repo: config, tokenizer, top-level safetensors and their index. */
 export function wantedFile(name: string): boolean {
@@ -14,7 +17,8 @@ export const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
 export interface HubListing {
   /** The commit the revision resolved to (permalinks pin it). */
   sha: string;
-  files: { name: string; size: number }[];
+  /** size in bytes (−1 when the hub did not say); sha256 of LFS files when the hub gives it. */
+  files: { name: string; size: number; sha256?: string }[];
 }
 
 function headers(req: HubRequest): Record<string, string> {
@@ -45,28 +49,96 @@ export async function listHubRepo(req: HubRequest, signal?: AbortSignal): Promis
   const files = siblings.flatMap((s) => {
     if (typeof s !== 'object' || s === null) return [];
     const r = s as Record<string, unknown>;
-    return typeof r['rfilename'] === 'string' ? [{ name: r['rfilename'], size: typeof r['size'] === 'number' ? r['size'] : -1 }] : [];
+    if (typeof r['rfilename'] !== 'string') return [];
+    const lfs = r['lfs'];
+    const sha = typeof lfs === 'object' && lfs !== null ? (lfs as Record<string, unknown>)['sha256'] : undefined;
+    const entry: HubListing['files'][number] = { name: r['rfilename'], size: typeof r['size'] === 'number' ? r['size'] : -1 };
+    if (typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha)) entry.sha256 = sha;
+    return [entry];
   });
   return { sha: typeof b['sha'] === 'string' ? b['sha'] : req.revision, files };
 }
 
-/** The checkpoint files of a hub revision as a FileSet (small ones downloaded, weights by range). */
-export async function hubFileSet(req: HubRequest, signal?: AbortSignal, wholeFileBytes = WHOLE_FILE_BYTES): Promise<{ files: FileSet; sha: string }> {
-  const listing = await listHubRepo(req, signal);
+export interface HubLoadOptions {
+  signal?: AbortSignal;
+  /** Downloaded files are kept here and read from here the next time. */
+  cache?: FileCache;
+  /** Without a cache: files up to this size are fetched whole, larger weights by range. */
+  wholeFileBytes?: number;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** Streams one file into the cache, checking its size (and LFS SHA-256 when known). */
+async function download(url: string, f: HubListing['files'][number], key: string, req: HubRequest, o: HubLoadOptions, onBytes: (n: number) => void): Promise<Blob> {
+  const cache = o.cache as FileCache;
+  const res = await fetch(url, { headers: headers(req), signal: o.signal ?? null });
+  if (!res.ok || !res.body) fail(`downloading ${f.name} from ${req.repo} failed: HTTP ${res.status}`);
+  const hash = new Sha256();
+  let got = 0;
+  const reader = res.body.getReader();
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      got += value.byteLength;
+      hash.update(value);
+      onBytes(value.byteLength);
+      yield value;
+    }
+  }
+  const blob = await cache.write(key, chunks());
+  const problem = f.size >= 0 && got !== f.size
+    ? `${f.name}: downloaded ${got} bytes but the hub lists ${f.size}`
+    : f.sha256 && hash.hex() !== f.sha256 ? `${f.name}: the downloaded file's SHA-256 does not match the hub's` : undefined;
+  if (problem) {
+    await cache.remove(key);
+    fail(`${problem}; it was not kept, try again`);
+  }
+  return blob;
+}
+
+/**
+ * The checkpoint files of a hub revision as a FileSet. With a cache, each file is
+ * downloaded once (streamed to disk, checked) and read from the cache afterwards;
+ * without one, small files are fetched whole and weights read by HTTP range.
+ */
+export async function hubFileSet(req: HubRequest, o: HubLoadOptions = {}): Promise<{ files: FileSet; sha: string; fromCache: number }> {
+  const listing = await listHubRepo(req, o.signal);
   const wanted = listing.files.filter((f) => wantedFile(f.name));
   if (!wanted.some((f) => f.name === 'config.json')) fail(`${req.repo} has no config.json at its top level`);
   if (!wanted.some((f) => f.name.endsWith('.safetensors'))) fail(`${req.repo} has no .safetensors weights at its top level (PyTorch .bin files cannot be read in the browser)`);
   const sources = new Map<string, ByteSource>();
+  const total = wanted.reduce((s, f) => s + Math.max(0, f.size), 0);
+  let done = 0;
+  let fromCache = 0;
+  const onBytes = (n: number): void => {
+    done += n;
+    o.onProgress?.({ phase: 'download', bytesDone: done, bytesTotal: total, tensorsDone: 0, tensorsTotal: 0 });
+  };
   for (const f of wanted) {
     const url = `${req.endpoint}/${req.repo}/resolve/${listing.sha}/${f.name}`;
-    if (f.size >= 0 && f.size > wholeFileBytes && f.name.endsWith('.safetensors')) {
-      sources.set(f.name, urlSource(url, f.name, f.size, { headers: headers(req), signal: signal ?? null }));
+    if (o.cache) {
+      const key = hubKey(req.repo, listing.sha, f.name);
+      let blob = await o.cache.get(key);
+      if (blob && (f.size < 0 || blob.size === f.size)) {
+        fromCache++;
+        onBytes(blob.size);
+      } else {
+        blob = await download(url, f, key, req, o, onBytes);
+      }
+      sources.set(f.name, blobSource(blob, f.name));
       continue;
     }
-    const res = await fetch(url, { headers: headers(req), signal: signal ?? null });
+    if (f.size >= 0 && f.size > (o.wholeFileBytes ?? WHOLE_FILE_BYTES) && f.name.endsWith('.safetensors')) {
+      sources.set(f.name, urlSource(url, f.name, f.size, { headers: headers(req), signal: o.signal ?? null }));
+      continue;
+    }
+    const res = await fetch(url, { headers: headers(req), signal: o.signal ?? null });
     if (!res.ok) fail(`downloading ${f.name} from ${req.repo} failed: HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
+    onBytes(bytes.byteLength);
     sources.set(f.name, bufferSource(bytes, f.name));
   }
-  return { sha: listing.sha, files: { label: `${req.repo}@${listing.sha.slice(0, 12)}`, names: () => [...sources.keys()], open: (n) => sources.get(n) } };
+  const label = `${req.repo}@${listing.sha.slice(0, 12)}`;
+  return { sha: listing.sha, fromCache, files: { label, names: () => [...sources.keys()], open: (n) => sources.get(n) } };
 }
