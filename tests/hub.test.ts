@@ -60,6 +60,8 @@ describe('hub loading', () => {
     await expect(hubFileSet({ ...req, repo: 'badhash/qwen3' }, { cache })).rejects.toThrow(/model\.safetensors: the downloaded file's SHA-256 does not match the hub's/);
     expect((await cache.list()).some((e) => e.key.startsWith('hub/badhash/') && e.key.endsWith('.safetensors'))).toBe(false);
     await cache.remove('hub/someone/');
+    expect((await cache.list()).map((e) => e.key)).toEqual([`hub/badhash/qwen3/${HUB_SHA}/config.json`]);
+    await cache.remove();
     expect(await cache.list()).toEqual([]);
   });
 
