@@ -30,6 +30,7 @@ const exposed: EngineApi = {
   loadUrl: (j, b, l, cb) => withCallback(cb, () => api.loadUrl(j, b, l, cb)),
   loadHub: (j, r, cb) => withCallback(cb, () => api.loadHub(j, r, cb)),
   cancel: (j) => api.cancel(j),
+  hubSize: (r) => api.hubSize(r),
   cacheList: () => api.cacheList(),
   cacheEvict: (p) => api.cacheEvict(p),
   encode: (t) => api.encode(t),

@@ -3,7 +3,10 @@ import { AttentionView } from '../features/attention/AttentionView';
 import { BackendBadge } from '../features/backend/BackendBadge';
 import { LogitLensView } from '../features/lens/LogitLensView';
 import { LoadPanel } from '../features/load/LoadPanel';
+import { LinkBar } from '../features/link/LinkBar';
+import { PendingModel } from '../features/link/PendingModel';
 import { PromptBar } from '../features/prompt/PromptBar';
+import { applyHash, startSync } from '../state/permalink/sync';
 import { dismissError, initEngine, setView } from '../state/actions';
 import { useStore } from '../state/store';
 
@@ -11,12 +14,21 @@ export function App() {
   const error = useStore((s) => s.error);
   const notice = useStore((s) => s.notice);
   const view = useStore((s) => s.view);
-  useEffect(() => { void initEngine(); }, []);
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    void (async () => {
+      await initEngine();
+      await applyHash(location.hash);
+      stop = startSync();
+    })();
+    return () => stop?.();
+  }, []);
   return (
     <div className="app">
       <header>
         <h1>Strata</h1>
         <span className="tagline">look inside language models, layer by layer</span>
+        <LinkBar />
         <BackendBadge />
       </header>
       {error && (
@@ -24,7 +36,8 @@ export function App() {
           {error} <button type="button" onClick={dismissError} aria-label="dismiss">×</button>
         </div>
       )}
-      {notice && <div className="notice">{notice}</div>}
+      {notice && <div className="notice" data-testid="notice">{notice}</div>}
+      <PendingModel />
       <div className="body">
         <LoadPanel />
         <main>

@@ -105,6 +105,8 @@ export interface EngineApi {
   loadUrl(jobId: number, base: string, label: string, onProgress: ProgressFn): Promise<LoadSummary>;
   loadHub(jobId: number, req: HubRequest, onProgress: ProgressFn): Promise<LoadSummary>;
   cancel(jobId: number): void;
+  /** Total bytes of the checkpoint files of a hub revision (to ask before a large download). */
+  hubSize(req: HubRequest): Promise<number>;
   /** Files kept from hub downloads (key `hub/{repo}/{sha}/{file}`, size in bytes). */
   cacheList(): Promise<{ key: string; size: number }[]>;
   /** Removes cached files whose key starts with `prefix` (all when omitted). */

@@ -82,6 +82,8 @@ export interface LensRow {
 
 export interface LensResult {
   k: number;
+  /** The KL direction these rows were computed with. */
+  kl: KlDirection;
   /** First position of the range these rows cover. */
   start: number;
   positions: number;

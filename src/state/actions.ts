@@ -31,8 +31,14 @@ export async function switchBackend(name: BackendName): Promise<void> {
   await initEngine(name);
 }
 
-async function load(label: string, f: (r: Remote, jobId: number, cb: ProgressFn) => Promise<LoadSummary>): Promise<void> {
+export interface LoadOpts {
+  /** A link is being applied: keep its view settings (a new model otherwise resets the lens target). */
+  fromLink?: boolean;
+}
+
+async function load(label: string, f: (r: Remote, jobId: number, cb: ProgressFn) => Promise<LoadSummary>, opts: LoadOpts = {}): Promise<void> {
   if (get().loading) return;
+  if (!opts.fromLink) set({ lensSettings: { ...get().lensSettings, targetId: null } });
   const jobId = engine.newJob();
   set({ loading: { jobId, label, progress: null }, error: null, notice: null });
   try {
@@ -40,25 +46,29 @@ async function load(label: string, f: (r: Remote, jobId: number, cb: ProgressFn)
       const l = get().loading;
       if (l && l.jobId === jobId) set({ loading: { ...l, progress } });
     }, f);
-    set({ model, loading: null, run: null, lens: null, attention: null, lensSettings: { ...get().lensSettings, targetId: null } });
+    set({ model, loading: null, run: null, lens: null, attention: null, pendingModel: null, notice: model.fromCache ? `Loaded ${model.fromCache} file${model.fromCache > 1 ? 's' : ''} from the local cache.` : null });
+    if (model.sha) void refreshCache();
     if (get().prompt && model.hasTokenizer) await runPrompt(get().prompt);
   } catch (e) {
     set({ loading: null, error: message(e) });
   }
 }
 
-export function loadDemo(): Promise<void> {
+export function loadDemo(opts: LoadOpts = {}): Promise<void> {
   const base = new URL('models/demo', document.baseURI).href.replace(/\/$/, '');
-  return load('demo model', (r, j, cb) => r.loadUrl(j, base, 'demo', cb));
+  return load('demo model', (r, j, cb) => r.loadUrl(j, base, 'demo', cb), opts);
 }
 
+/** Dropped or picked files; when a link is waiting for local files, they must match its fingerprint. */
 export function loadFiles(files: File[]): Promise<void> {
   if (files.length === 0) return Promise.resolve();
-  return load(`${files.length} file${files.length > 1 ? 's' : ''}`, (r, j, cb) => r.loadFiles(j, files, cb));
+  const pending = get().pendingModel?.ref;
+  const expect = pending?.kind === 'local' ? pending.fingerprint : undefined;
+  return load(`${files.length} file${files.length > 1 ? 's' : ''}`, (r, j, cb) => r.loadFiles(j, files, cb, expect), { fromLink: expect !== undefined });
 }
 
-export function loadHub(req: HubRequest): Promise<void> {
-  return load(`${req.repo}@${req.revision || 'main'}`, (r, j, cb) => r.loadHub(j, req, cb));
+export function loadHub(req: HubRequest, opts: LoadOpts = {}): Promise<void> {
+  return load(`${req.repo}@${req.revision || 'main'}`, (r, j, cb) => r.loadHub(j, req, cb), opts);
 }
 
 export function cancelLoad(): void {
@@ -75,7 +85,8 @@ export async function runPrompt(text: string): Promise<void> {
   set({ running: true, error: null });
   try {
     const tokens = await engine.call((r) => r.encode(text));
-    const res = await engine.call((r) => r.analyze({ tokens: tokens.map((t) => t.id) }));
+    const { path, interventions } = get();
+    const res = await engine.call((r) => r.analyze({ tokens: tokens.map((t) => t.id), ...(path ? { path } : {}), interventions }));
     const { logitsLast: _drop, ...run } = res;
     set({ run, running: false, lens: null, attention: null });
     await refreshLens();
@@ -132,4 +143,17 @@ export function setView(view: 'lens' | 'attention'): void {
 
 export function dismissError(): void {
   set({ error: null });
+}
+
+export async function refreshCache(): Promise<void> {
+  try {
+    set({ cacheEntries: await engine.call((r) => r.cacheList()) });
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+export async function evictCache(prefix?: string): Promise<void> {
+  await engine.call((r) => r.cacheEvict(prefix));
+  await refreshCache();
 }

@@ -5,7 +5,8 @@
 import { create } from 'zustand';
 import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
-import type { KlDirection, LensResult } from '../contracts/run';
+import type { Intervention, KlDirection, LensResult } from '../contracts/run';
+import type { ModelRef } from './permalink/schema';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
 export type ViewName = 'lens' | 'attention';
@@ -23,6 +24,9 @@ export interface ModelSlice {
 
 export interface RunSlice {
   prompt: string;
+  /** Layer path (null = all layers in order) and interventions for every run: carried by permalinks. */
+  path: number[] | null;
+  interventions: Intervention[];
   run: Omit<AnalyzeResult, 'logitsLast'> | null;
   running: boolean;
 }
@@ -38,6 +42,13 @@ export interface AttentionSlice {
   selectedHead: { step: number; head: number };
 }
 
+export interface LinkSlice {
+  /** A model the opened link names that is not loaded yet (local files to drop, a large hub model to confirm). */
+  pendingModel: { ref: ModelRef; bytes?: number } | null;
+  /** Files in the hub cache (shown by the cache manager). */
+  cacheEntries: { key: string; size: number }[];
+}
+
 export interface UiSlice {
   view: ViewName;
   /** The one error the page shows (data-testid="error"); the page stays usable. */
@@ -45,7 +56,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & UiSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & LinkSlice & UiSlice;
 
 export const initialState: State = {
   backend: null,
@@ -53,6 +64,8 @@ export const initialState: State = {
   model: null,
   loading: null,
   prompt: '',
+  path: null,
+  interventions: [],
   run: null,
   running: false,
   lensSettings: { metric: 'top1Prob', targetId: null, topk: 5, kl: 'final||row' },
@@ -60,6 +73,8 @@ export const initialState: State = {
   lensBusy: false,
   attention: null,
   selectedHead: { step: 0, head: 0 },
+  pendingModel: null,
+  cacheEntries: [],
   view: 'lens',
   error: null,
   notice: null,

@@ -4,7 +4,7 @@ import { Engine } from './engine';
 import { fail } from './errors';
 import { fileSetFromFiles, type NamedBlob } from './io/file-list';
 import type { FileCache } from './io/cache';
-import { hubFileSet } from './io/hub';
+import { hubFileSet, listHubRepo, wantedFile } from './io/hub';
 import { bufferSource, type ByteSource, type FileSet } from './io/source';
 
 /** What the host environment provides: backend start-up and the adapter's limits. */
@@ -79,6 +79,10 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
         return r.files;
       }, `hub:${req.repo}`, onProgress);
       return { ...summary, source: `hub:${req.repo}@${sha}`, sha, fromCache };
+    },
+    async hubSize(req) {
+      const listing = await listHubRepo(req);
+      return listing.files.filter((f) => wantedFile(f.name)).reduce((s, f) => s + Math.max(0, f.size), 0);
     },
     async cacheList() {
       const cache = await platform.cache?.();

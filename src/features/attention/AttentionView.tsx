@@ -3,7 +3,9 @@ import { attentionMap } from '../../charts/attention-map';
 import { colorLegend } from '../../charts/legend';
 import { attentionColor } from '../../charts/attention-map';
 import { SvgMount } from '../../app/SvgMount';
-import { set, useStore } from '../../state/store';
+import { get, set, useStore } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+import { attentionCsv, attentionExport } from '../export/report';
 
 /** Thumbnails show at most this many trailing positions; the detail map shows up to 64. */
 const THUMB_POS = 32;
@@ -32,7 +34,10 @@ export function AttentionView() {
   const summary = att.summaries[sel.step] ?? [];
   return (
     <section className="attention" data-testid="attention" aria-label="attention">
-      <SvgMount svg={legend} className="legend" />
+      <div className="controls">
+        <SvgMount svg={legend} className="legend" />
+        <ExportBar name={`attention-step${sel.step}-head${sel.head}`} json={() => attentionExport(get())} csv={() => attentionCsv(get())} svg={() => detail} />
+      </div>
       <div className="att-grid" data-testid="attention-grid">
         <div className="att-row head-labels"><span className="step-label" />{Array.from({ length: att.heads }, (_, h) => <span key={h} className="head-label">head {h}</span>)}</div>
         {thumbs.map((row, step) => (

@@ -4,7 +4,9 @@ import { colorLegend } from '../../charts/legend';
 import type { KlDirection } from '../../contracts/run';
 import { SvgMount } from '../../app/SvgMount';
 import { refreshLens, setMetric, setTarget } from '../../state/actions';
-import { set, useStore, type LensMetric } from '../../state/store';
+import { get, set, useStore, type LensMetric } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+import { lensCsv, lensExport } from '../export/report';
 import { lensCells, METRICS } from './lens-cells';
 
 /**
@@ -82,6 +84,7 @@ export function LogitLensView() {
         <span data-testid="lens-target">target: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
         {settings.targetId !== null && <button type="button" data-testid="lens-clear-target" onClick={() => void setTarget(null)}>clear target</button>}
         {busy && <span className="busy">decoding…</span>}
+        <ExportBar name="logit-lens" json={() => lensExport(get())} csv={() => lensCsv(get())} svg={() => svg} />
         <SvgMount svg={legend} className="legend" />
       </div>
       <div className="scroller" ref={scroller}>

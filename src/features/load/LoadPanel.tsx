@@ -1,6 +1,7 @@
 import { useState, type DragEvent } from 'react';
 import { loadDemo, loadFiles, loadHub } from '../../state/actions';
 import { useStore } from '../../state/store';
+import { CacheManager } from './CacheManager';
 import { ModelCard } from './ModelCard';
 import { ProgressBar } from './ProgressBar';
 
@@ -47,6 +48,7 @@ export function LoadPanel() {
       </form>
       <ProgressBar />
       <ModelCard />
+      <CacheManager />
     </aside>
   );
 }

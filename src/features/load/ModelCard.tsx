@@ -21,7 +21,7 @@ export function ModelCard() {
     ['memory on device', `${(i.deviceBytes / 2 ** 20).toFixed(1)} MiB (f32)`],
     ['embeddings', i.tiedEmbeddings ? 'tied' : 'untied'],
     ['backend', backend?.name ?? '?'],
-    ['source', model.source],
+    ['source', model.source + (model.fromCache ? ` (${model.fromCache} file${model.fromCache > 1 ? 's' : ''} from cache)` : '')],
   ];
   return (
     <section className="card" data-testid="model-card" aria-label="model card">

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { runPrompt } from '../../state/actions';
 import { useStore } from '../../state/store';
 
@@ -9,6 +9,8 @@ export function PromptBar() {
   const run = useStore((s) => s.run);
   const stored = useStore((s) => s.prompt);
   const [text, setText] = useState(stored);
+  // A link applied after mount sets the prompt in the store: show it.
+  useEffect(() => setText(stored), [stored]);
   const disabled = !model || !model.hasTokenizer;
   return (
     <section className="prompt">

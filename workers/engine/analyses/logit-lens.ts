@@ -59,7 +59,7 @@ export async function logitLens(
     } finally {
       targetT.dispose();
     }
-    return { k, start, positions: T, target, rows };
+    return { k, kl, start, positions: T, target, rows };
   } finally {
     finalLp.dispose();
   }

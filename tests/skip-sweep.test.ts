@@ -1,0 +1,78 @@
+/** Skip sweep (METHODS §5) on every family against scripts/reference/depth.py, which skips literally. */
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SKIP_MODES, skipInterventions, type SkipSweepResult } from '../workers/engine/analyses/skip-sweep';
+import type { Engine } from '../workers/engine/engine';
+import { StrataError } from '../workers/engine/errors';
+import { depthFiles, expectAgree, expectClose, readDepth, type SkipModeG } from './helpers/depth-golden';
+import { engineFor } from './helpers/node-engine';
+
+function compare(r: SkipSweepResult, g: Record<string, SkipModeG>, what: string): void {
+  for (const mode of SKIP_MODES) {
+    const m = r.modes[mode];
+    const ref = g[mode];
+    if (!m || !ref) throw new Error(`mode ${mode} missing`);
+    expectClose(m.outputL2, ref.outputL2, `${what} ${mode} outputL2`);
+    expectClose(m.kl, ref.kl, `${what} ${mode} kl`);
+    expectClose(m.effect.flatMap((x) => [...x]), ref.effect.flat(), `${what} ${mode} effect`);
+    expectClose([m.depthScore], [ref.depthScore], `${what} ${mode} depthScore`);
+    expectAgree(m.top1Agree, ref, `${what} ${mode}`);
+  }
+}
+
+describe.each(depthFiles)('skip sweep on %s', (file) => {
+  const g = readDepth(file);
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await engineFor(g.model);
+  });
+  afterAll(() => engine.unload());
+
+  it('one prompt and a prompt set agree with the reference; progress per layer; no tensor left behind', async () => {
+    const before = tf.memory().numTensors;
+    const L = engine.info?.layers ?? 0;
+    const seen: [number, number][] = [];
+    compare(await engine.skipSweep([g.ids], { onProgress: (done, total) => seen.push([done, total]) }), g.skip, 'one');
+    expect(seen).toEqual(Array.from({ length: L }, (_, i) => [i + 1, L]));
+    compare(await engine.skipSweep([g.ids, g.ids2]), g.skipSet, 'set');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the whole-layer skip interventions give output := input at positions ≥ 1 and leave position 0', async () => {
+    const T = g.ids.length;
+    const d = engine.info?.dModel ?? 0;
+    const hooks = ['blocks.1.hook_resid_pre', 'blocks.1.hook_resid_post'];
+    const clean = await engine.run({ tokens: g.ids, capture: hooks });
+    const skipped = await engine.run({ tokens: g.ids, capture: hooks, interventions: skipInterventions(1, 'layer', T) });
+    const pre = skipped.captures['blocks.1.hook_resid_pre']?.data;
+    const post = skipped.captures['blocks.1.hook_resid_post']?.data;
+    const cleanPost = clean.captures['blocks.1.hook_resid_post']?.data;
+    if (!pre || !post || !cleanPost) throw new Error('missing capture');
+    expect(Array.from(post.subarray(d))).toEqual(Array.from(pre.subarray(d)));
+    expect(Array.from(post.subarray(0, d))).toEqual(Array.from(cleanPost.subarray(0, d)));
+  });
+});
+
+describe('skip sweep: cancel and bad input', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await engineFor('tests/fixtures/models/stories260K');
+  });
+  afterAll(() => engine.unload());
+
+  it('a cancel between layers stops the sweep and frees its tensors', async () => {
+    const before = tf.memory().numTensors;
+    const ctl = new AbortController();
+    let calls = 0;
+    const run = engine.skipSweep([[1, 5, 9, 13]], { signal: ctl.signal, onProgress: () => { calls++; if (calls === 2) ctl.abort(); } });
+    await expect(run).rejects.toThrow(/cancelled/);
+    expect(calls).toBe(2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses prompts of one token and an empty set', async () => {
+    await expect(engine.skipSweep([[1]])).rejects.toThrow(StrataError);
+    await expect(engine.skipSweep([[1]])).rejects.toThrow(/at least 2/);
+    await expect(engine.skipSweep([])).rejects.toThrow(/at least one prompt/);
+  });
+});
