@@ -16,6 +16,16 @@ test('a Hugging Face repo id loads from a server with the hub URL layout', async
   await expect(card).toContainText('gpt_neox');
   await expect(card.getByTestId('model-source')).toHaveText(`hub:EleutherAI/gpt_neox@${HUB_SHA}`);
   expect(hub.log.some((l) => l.url === `/EleutherAI/gpt_neox/resolve/${HUB_SHA}/model.safetensors`)).toBe(true);
+  // The same revision again comes from the browser's cache (OPFS) and says so; no file is downloaded twice.
+  const before = hub.log.filter((l) => l.url.includes('/resolve/')).length;
+  await page.getByTestId('hub-load').click();
+  await expect(page.getByTestId('notice')).toContainText('from the local cache');
+  await expect(card.getByTestId('model-source')).toContainText('from cache');
+  expect(hub.log.filter((l) => l.url.includes('/resolve/')).length).toBe(before);
+  await page.getByText(/Download cache/).click();
+  await expect(page.getByTestId('cache-entry')).toContainText('EleutherAI/gpt_neox');
+  await page.getByTestId('cache-evict-all').click();
+  await expect(page.getByTestId('cache-entry')).toHaveCount(0);
   // A repo that does not exist: a readable error, the loaded model stays.
   await page.getByTestId('hub-repo').fill('EleutherAI/nope');
   await page.getByTestId('hub-load').click();
