@@ -38,5 +38,15 @@ const exposed: EngineApi = {
   analyze: async (s) => { const r = await api.analyze(s); return Comlink.transfer(r, [...buffers(r)]); },
   lens: async (j, id, o) => { const r = await api.lens(j, id, o); return Comlink.transfer(r, [...buffers(r)]); },
   attention: async (id) => { const r = await api.attention(id); return Comlink.transfer(r, [...buffers(r)]); },
+  residual: async (s, a) => { const r = await api.residual(s, a); return Comlink.transfer(r, [...buffers(r)]); },
+  skipSweep: async (j, p, m, cb) => {
+    try {
+      const r = await api.skipSweep(j, p, m, cb);
+      return Comlink.transfer(r, [...buffers(r)]);
+    } finally {
+      (cb as unknown as Comlink.Remote<unknown>)[Comlink.releaseProxy]();
+    }
+  },
+  pathEffect: (s, t) => api.pathEffect(s, t),
 };
 Comlink.expose(exposed);

@@ -5,7 +5,10 @@ import { LogitLensView } from '../features/lens/LogitLensView';
 import { LoadPanel } from '../features/load/LoadPanel';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
+import { PathEditor } from '../features/path/PathEditor';
 import { PromptBar } from '../features/prompt/PromptBar';
+import { ResidualView } from '../features/residual/ResidualView';
+import { SweepView } from '../features/sweep/SweepView';
 import { applyHash, startSync } from '../state/permalink/sync';
 import { dismissError, initEngine, setView } from '../state/actions';
 import { useStore } from '../state/store';
@@ -42,11 +45,17 @@ export function App() {
         <LoadPanel />
         <main>
           <PromptBar />
+          <PathEditor />
           <nav className="tabs">
             <button type="button" data-testid="tab-lens" className={view === 'lens' ? 'on' : ''} onClick={() => setView('lens')}>Logit lens</button>
             <button type="button" data-testid="tab-attention" className={view === 'attention' ? 'on' : ''} onClick={() => setView('attention')}>Attention</button>
+            <button type="button" data-testid="tab-residual" className={view === 'residual' ? 'on' : ''} onClick={() => setView('residual')}>Residual stream</button>
+            <button type="button" data-testid="tab-sweep" className={view === 'sweep' ? 'on' : ''} onClick={() => setView('sweep')}>Skip sweep</button>
           </nav>
-          {view === 'lens' ? <LogitLensView /> : <AttentionView />}
+          {view === 'lens' && <LogitLensView />}
+          {view === 'attention' && <AttentionView />}
+          {view === 'residual' && <ResidualView />}
+          {view === 'sweep' && <SweepView />}
         </main>
       </div>
     </div>

@@ -2,6 +2,7 @@
  * The typed surface of the engine worker (workers/engine/api.ts implements it,
  * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
  */
+import type { PathEffect, ResidualResult, SkipMode, SkipSweepResult } from './depth';
 import type { LoadProgress, ModelInfo } from './model';
 import type { Intervention, LensOptions, LensResult } from './run';
 
@@ -116,4 +117,10 @@ export interface EngineApi {
   analyze(spec: AnalyzeSpec): Promise<AnalyzeResult>;
   lens(jobId: number, runId: number, opts: LensOptions): Promise<LensResult>;
   attention(runId: number): Promise<AttentionResult>;
+  /** Residual-stream analytics of one run (METHODS §5–7); α is the void threshold factor. */
+  residual(spec: AnalyzeSpec, alpha: number): Promise<ResidualResult>;
+  /** Skip each layer of the full path over a prompt set (METHODS §5); cancellable by job id. */
+  skipSweep(jobId: number, prompts: number[][], modes: SkipMode[], onProgress: (done: number, total: number) => void): Promise<SkipSweepResult>;
+  /** The path's effect on the last-position output against the full model. */
+  pathEffect(spec: AnalyzeSpec, target?: number): Promise<PathEffect>;
 }

@@ -69,3 +69,8 @@ class EngineService {
 }
 
 export const engine = new EngineService();
+
+/** Marks a callback to be called across the worker boundary (progress reports). */
+export function proxy<T extends (...args: never[]) => unknown>(f: T): T {
+  return Comlink.proxy(f);
+}

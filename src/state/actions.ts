@@ -1,7 +1,7 @@
 /** What the page does, as plain functions over the store and the engine service. */
 import type { BackendName, HubRequest, LoadSummary, ProgressFn } from '../contracts/engine-api';
-import { engine, type Remote } from '../services/engine';
-import { get, set, type LensMetric } from './store';
+import { engine, proxy, type Remote } from '../services/engine';
+import { get, set, type LensMetric, type ViewName } from './store';
 
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -83,20 +83,30 @@ export async function runPrompt(text: string): Promise<void> {
     return;
   }
   set({ running: true, error: null });
+  const seq = ++runSeq;
   try {
     const tokens = await engine.call((r) => r.encode(text));
     const { path, interventions } = get();
     const res = await engine.call((r) => r.analyze({ tokens: tokens.map((t) => t.id), ...(path ? { path } : {}), interventions }));
     const { logitsLast: _drop, ...run } = res;
-    set({ run, running: false, lens: null, attention: null });
+    if (seq !== runSeq) return; // a newer run (path edit, new prompt) superseded this one
+    set({ run, running: false, lens: null, attention: null, residual: null, effect: null });
     await refreshLens();
     if (get().view === 'attention') await refreshAttention();
+    if (get().view === 'residual') await refreshResidual();
+    if (get().path) await refreshEffect();
   } catch (e) {
-    set({ running: false, error: message(e) });
+    if (seq === runSeq) set({ running: false, error: message(e) });
   }
 }
 
+let runSeq = 0;
 let lensJob = 0;
+
+/** Errors of work whose run was superseded meanwhile are not the user's concern. */
+function stale(runId: number): boolean {
+  return get().run?.runId !== runId;
+}
 /** Decodes the positions [start, end) the lens view shows (all when omitted). */
 export async function refreshLens(range?: [number, number]): Promise<void> {
   const run = get().run;
@@ -111,7 +121,7 @@ export async function refreshLens(range?: [number, number]): Promise<void> {
     const lens = await engine.call((e) => e.lens(jobId, run.runId, { topk: s.topk, kl: s.kl, range: r, ...(s.targetId !== null ? { target: s.targetId } : {}) }));
     if (jobId === lensJob) set({ lens, lensBusy: false });
   } catch (e) {
-    if (jobId === lensJob) set({ lensBusy: false, error: /cancelled/.test(message(e)) ? get().error : message(e) });
+    if (jobId === lensJob) set({ lensBusy: false, error: /cancelled/.test(message(e)) || stale(run.runId) ? get().error : message(e) });
   }
 }
 
@@ -120,9 +130,9 @@ export async function refreshAttention(): Promise<void> {
   if (!run || get().attention) return;
   try {
     const attention = await engine.call((e) => e.attention(run.runId));
-    set({ attention });
+    if (!stale(run.runId)) set({ attention });
   } catch (e) {
-    set({ error: message(e) });
+    if (!stale(run.runId)) set({ error: message(e) });
   }
 }
 
@@ -136,9 +146,10 @@ export function setTarget(targetId: number | null): Promise<void> {
   return refreshLens(l ? [l.start, l.start + l.positions] : undefined);
 }
 
-export function setView(view: 'lens' | 'attention'): void {
+export function setView(view: ViewName): void {
   set({ view });
   if (view === 'attention') void refreshAttention();
+  if (view === 'residual' && !get().residual) void refreshResidual();
 }
 
 export function dismissError(): void {
@@ -156,4 +167,66 @@ export async function refreshCache(): Promise<void> {
 export async function evictCache(prefix?: string): Promise<void> {
   await engine.call((r) => r.cacheEvict(prefix));
   await refreshCache();
+}
+
+/** Sets the layer path (null = all layers in order) and reruns the prompt under it. */
+export async function setPath(path: number[] | null): Promise<void> {
+  const layers = get().model?.info.layers ?? 0;
+  const full = path !== null && path.length === layers && path.every((l, i) => l === i);
+  set({ path: full ? null : path, effect: null });
+  if (get().run) await runPrompt(get().prompt);
+}
+
+export async function refreshEffect(): Promise<void> {
+  const { run, path, interventions, lensSettings } = get();
+  if (!run || !path) return;
+  try {
+    const effect = await engine.call((e) => e.pathEffect({ tokens: run.tokens.map((t) => t.id), path, interventions }, lensSettings.targetId ?? undefined));
+    if (!stale(run.runId)) set({ effect });
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+export async function refreshResidual(alpha = get().residualAlpha): Promise<void> {
+  const { run, interventions } = get();
+  set({ residualAlpha: alpha });
+  if (!run) return;
+  try {
+    const residual = await engine.call((e) => e.residual({ tokens: run.tokens.map((t) => t.id), path: run.path, interventions }, alpha));
+    if (!stale(run.runId)) set({ residual });
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+/** Skip sweep over the prompt set (one per line; the current prompt when empty), with progress. */
+export async function runSweep(): Promise<void> {
+  const s = get();
+  if (!s.model || s.sweepJob) return;
+  const lines = s.sweepPrompts.split('\n').map((l) => l.trim()).filter(Boolean);
+  const texts = lines.length ? lines : s.prompt ? [s.prompt] : [];
+  if (texts.length === 0) {
+    set({ error: 'Type a prompt (or a prompt set, one per line) for the skip sweep.' });
+    return;
+  }
+  const jobId = engine.newJob();
+  set({ sweepJob: { jobId, done: 0, total: 0 }, error: null });
+  try {
+    const prompts: number[][] = [];
+    for (const t of texts) prompts.push((await engine.call((e) => e.encode(t))).map((v) => v.id));
+    const cb = proxy((done: number, total: number) => {
+      const j = get().sweepJob;
+      if (j && j.jobId === jobId) set({ sweepJob: { jobId, done, total } });
+    });
+    const sweep = await engine.call((e) => e.skipSweep(jobId, prompts, s.sweepModes, cb));
+    set({ sweep, sweepJob: null });
+  } catch (e) {
+    set({ sweepJob: null, error: message(e) });
+  }
+}
+
+export function cancelSweep(): void {
+  const j = get().sweepJob;
+  if (j) engine.cancel(j.jobId);
 }

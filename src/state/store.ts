@@ -3,13 +3,14 @@
  * (plain arrays); never tensors, workers or models.
  */
 import { create } from 'zustand';
+import type { PathEffect, ResidualResult, SkipMode, SkipSweepResult } from '../contracts/depth';
 import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 import type { Intervention, KlDirection, LensResult } from '../contracts/run';
 import type { ModelRef } from './permalink/schema';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep';
 
 export interface EngineSlice {
   backend: BackendInfo | null;
@@ -42,6 +43,19 @@ export interface AttentionSlice {
   selectedHead: { step: number; head: number };
 }
 
+export interface DepthSlice {
+  residual: ResidualResult | null;
+  /** Void threshold factor α of METHODS §6 (0..1). */
+  residualAlpha: number;
+  /** Effect of the current path on the output (null with the full path). */
+  effect: PathEffect | null;
+  sweep: SkipSweepResult | null;
+  sweepModes: SkipMode[];
+  /** One prompt per line; empty = the current prompt. */
+  sweepPrompts: string;
+  sweepJob: { jobId: number; done: number; total: number } | null;
+}
+
 export interface LinkSlice {
   /** A model the opened link names that is not loaded yet (local files to drop, a large hub model to confirm). */
   pendingModel: { ref: ModelRef; bytes?: number } | null;
@@ -56,7 +70,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & LinkSlice & UiSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice;
 
 export const initialState: State = {
   backend: null,
@@ -73,6 +87,13 @@ export const initialState: State = {
   lensBusy: false,
   attention: null,
   selectedHead: { step: 0, head: 0 },
+  residual: null,
+  residualAlpha: 0.8,
+  effect: null,
+  sweep: null,
+  sweepModes: ['layer', 'attn', 'mlp'],
+  sweepPrompts: '',
+  sweepJob: null,
   pendingModel: null,
   cacheEntries: [],
   view: 'lens',

@@ -115,5 +115,15 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     attention(runId): Promise<AttentionResult> {
       return engine.sessionFor(runId).attention();
     },
+    residual(spec, alpha) {
+      return engine.residual(spec.tokens, spec.path, { alpha });
+    },
+    skipSweep(jobId, prompts, modes, onProgress) {
+      return job(jobId, (signal) => engine.skipSweep(prompts, { modes, signal, onProgress }));
+    },
+    pathEffect(spec, target) {
+      const path = spec.path ?? Array.from({ length: engine.info?.layers ?? 0 }, (_, i) => i);
+      return engine.pathEffect(spec.tokens, path, spec.interventions ?? [], target === undefined ? {} : { target });
+    },
   };
 }

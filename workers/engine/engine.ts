@@ -1,15 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelInfo } from '../../src/contracts/model';
 import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
-import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
+import type { Float32Tensor, Intervention, LensOptions, RunResult, RunSpec } from '../../src/contracts/run';
+import type { PathEffect } from '../../src/contracts/depth';
+import { pathEffect } from './analyses/path-effect';
+import { chainSearch, type ChainExample, type ChainSearchOptions, type ChainSearchResult } from './analyses/chain-search';
 import { residualAnalysis, type ResidualOptions, type ResidualResult } from './analyses/residual';
 import { skipSweep, type SkipSweepOptions, type SkipSweepResult } from './analyses/skip-sweep';
-import { trace, type TraceOptions, type TraceResult } from './analyses/trace';
+import { lensLabels, trace, type TraceOptions, type TraceResult } from './analyses/trace';
+import { disposeTunedLens, loadTunedLens, saveTunedLens, tunedLensRows, type TunedLens, type TunedLensInfo, type TunedLensResult } from './analyses/tuned-lens';
+import { lensKlPerLayer, trainTunedLens, type TrainOptions } from './analyses/tuned-lens-train';
 import { fail } from './errors';
 import { defaultPath, forward } from './forward/forward';
 import { openCheckpoint } from './io/checkpoint';
 import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerprint';
-import type { FileSet } from './io/source';
+import { bufferSource, type FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
 import type { LoadedModel } from './models/common/types';
@@ -25,6 +30,8 @@ export class Engine {
   /** Fingerprint of the last checkpoint opened (see io/fingerprint.ts). */
   lastFingerprint: Fingerprint | undefined;
   private loaded?: { model: LoadedModel; info: ModelInfo; dispose: () => void; tokenizer?: TextTokenizer };
+  /** The tuned lens for the loaded model (dropped with it). */
+  private tuned?: { lens: TunedLens; info: TunedLensInfo };
 
   /** Loads a checkpoint; with `expect`, refuses files whose fingerprint differs (a local-file permalink). */
   async load(files: FileSet, opts: LoadOptions & { expect?: Fingerprint } = {}): Promise<ModelInfo> {
@@ -43,6 +50,7 @@ export class Engine {
   }
 
   unload(): void {
+    this.unloadTunedLens();
     this.session?.dispose();
     this.session = undefined;
     this.loaded?.dispose();
@@ -122,8 +130,76 @@ export class Engine {
   }
 
   /** Skip each layer of the default path over a prompt set (METHODS §5). */
+  /** How `path` changes the last-position output against the full model (both with `interventions`). */
+  async pathEffect(tokens: number[], path: number[], interventions: Intervention[] = [], opts: { k?: number; target?: number } = {}): Promise<PathEffect> {
+    const { model } = this.need();
+    return pathEffect(model, tokens, path, interventions, (id) => this.tokens([id])[0]?.text ?? String(id), opts);
+  }
+
   async skipSweep(prompts: number[][], opts: SkipSweepOptions = {}): Promise<SkipSweepResult> {
     const { model } = this.need();
     return skipSweep(model, prompts, defaultPath(model.arch.layers), opts);
+  }
+
+  /** Monte Carlo tree search over chains of layers (CoLa, METHODS §8) for (prompt, target) examples. */
+  async chainSearch(examples: ChainExample[], opts: ChainSearchOptions = {}): Promise<ChainSearchResult> {
+    const { model } = this.need();
+    return chainSearch(model, examples, opts);
+  }
+
+  /** Tuned-lens translators from a safetensors file (keys `{i}.weight`, `{i}.bias`); replaces the current lens. */
+  async loadTunedLens(bytes: Uint8Array, name = 'tuned-lens.safetensors'): Promise<TunedLensInfo> {
+    const next = await loadTunedLens(bufferSource(bytes, name), this.need().model);
+    this.unloadTunedLens();
+    this.tuned = next;
+    return next.info;
+  }
+
+  /** Trains a lens on token-id texts (see tuned-lens-train.ts) and makes it the current lens. */
+  async trainTunedLens(texts: number[][], opts: Partial<TrainOptions> = {}, onProgress?: (step: number, loss: number) => void, signal?: AbortSignal): Promise<{ info: TunedLensInfo; losses: Float64Array; layerLosses: Float64Array[]; tokensPerStep: number }> {
+    const { lens, losses, layerLosses, tokensPerStep } = await trainTunedLens(this.need().model, texts, opts, onProgress, signal);
+    this.unloadTunedLens();
+    const info: TunedLensInfo = { layers: lens.layers, dModel: lens.dModel, source: 'trained in the page', missingBias: [] };
+    this.tuned = { lens, info };
+    return { info, losses, layerLosses, tokensPerStep };
+  }
+
+  get tunedLensInfo(): TunedLensInfo | undefined {
+    return this.tuned?.info;
+  }
+
+  private needLens(): TunedLens {
+    if (!this.tuned) fail('no tuned lens is loaded: load a lens file or train one first');
+    return this.tuned.lens;
+  }
+
+  /** The current lens as F32 safetensors bytes (re-loadable with loadTunedLens). */
+  exportTunedLens(): Promise<Uint8Array> {
+    return saveTunedLens(this.needLens());
+  }
+
+  unloadTunedLens(): void {
+    if (this.tuned) disposeTunedLens(this.tuned.lens);
+    this.tuned = undefined;
+  }
+
+  /** Tuned-lens rows of one run, laid out like trace's logit lens (rows ↔ translators: analyses/tuned-lens.ts). */
+  async tunedLens(tokens: number[], path: number[] | undefined, opts: LensOptions = {}, signal?: AbortSignal): Promise<TunedLensResult> {
+    const { model } = this.need();
+    const lens = this.needLens();
+    const p = path ?? defaultPath(model.arch.layers);
+    const out = forward(model, tokens, { path: p, keepResiduals: true });
+    try {
+      return await tunedLensRows(model, lens, out.residuals, out.logits, p, lensLabels(p), opts, signal);
+    } finally {
+      tf.dispose([out.logits, ...out.residuals]);
+    }
+  }
+
+  /** Mean KL(P_final ‖ P_row) per layer input (default path) over `texts`: logit lens vs the current tuned lens, nats. */
+  async compareLenses(texts: number[][], signal?: AbortSignal): Promise<{ logit: Float64Array; tuned: Float64Array }> {
+    const { model } = this.need();
+    const lens = this.needLens();
+    return { logit: await lensKlPerLayer(model, undefined, texts, signal), tuned: await lensKlPerLayer(model, lens, texts, signal) };
   }
 }

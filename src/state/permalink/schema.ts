@@ -32,7 +32,7 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep']);
 
 export const stateV2 = z.object({
   v: z.literal(2),
@@ -48,6 +48,9 @@ export const stateV2 = z.object({
     kl: z.enum(['final||row', 'row||final', 'final||row-clipped']),
   }),
   attention: z.object({ step: z.number().int().min(0).max(1023), head: z.number().int().min(0).max(1023) }),
+  /** Residual view: void threshold α; skip sweep: modes and the prompt set. Optional (added within v2). */
+  residualAlpha: z.number().min(0).max(1).optional(),
+  sweep: z.object({ modes: z.array(z.enum(['layer', 'attn', 'mlp'])).max(3), prompts: z.string().max(8000) }).optional(),
 });
 
 export type PermalinkState = z.infer<typeof stateV2>;

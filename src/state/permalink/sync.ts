@@ -33,6 +33,8 @@ export function currentState(s: State = get()): PermalinkState {
     view: s.view,
     lens: s.lensSettings,
     attention: s.selectedHead,
+    residualAlpha: s.residualAlpha,
+    sweep: { modes: s.sweepModes, prompts: s.sweepPrompts },
   };
 }
 
@@ -98,6 +100,8 @@ export async function applyHash(hash: string): Promise<void> {
     view: s.view,
     lensSettings: s.lens,
     selectedHead: s.attention,
+    ...(s.residualAlpha !== undefined ? { residualAlpha: s.residualAlpha } : {}),
+    ...(s.sweep ? { sweepModes: s.sweep.modes, sweepPrompts: s.sweep.prompts } : {}),
   });
   if (s.model) await openModel(s.model);
   else if (s.prompts[0] && get().model) await runPrompt(s.prompts[0]);
@@ -107,7 +111,7 @@ export async function applyHash(hash: string): Promise<void> {
 export function startSync(): () => void {
   let timer = 0;
   const unsub = useStore.subscribe((s, prev) => {
-    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel) return;
+    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel && s.residualAlpha === prev.residualAlpha && s.sweepModes === prev.sweepModes && s.sweepPrompts === prev.sweepPrompts) return;
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void writeUrl(), 250);
   });

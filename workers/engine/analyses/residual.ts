@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forward } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
+import type { MassiveActivation, MeanMax, ResidualResult } from '../../../src/contracts/depth';
 
 /** Denominator clamp for ratios and cosines (METHODS §5), in the activations' own units. */
 export const NORM_EPS = 1e-6;
@@ -24,47 +25,7 @@ export interface ResidualOptions {
   massiveTopK?: number;
 }
 
-/** A mean over positions and the maximum over positions, one entry per step. */
-export interface MeanMax {
-  mean: Float64Array;
-  max: Float64Array;
-}
-
-export interface MassiveActivation {
-  /** The signed value of h_out at (position, dim). */
-  value: number;
-  position: number;
-  dim: number;
-}
-
-export interface ResidualResult {
-  path: number[];
-  alpha: number;
-  /** ‖a‖/‖h‖. */
-  attnRel: MeanMax;
-  /** ‖m‖/‖h+a‖. */
-  mlpRel: MeanMax;
-  /** ‖h_out − h‖/‖h‖. */
-  layerRel: MeanMax;
-  /** cos(a, h). */
-  cosAttn: MeanMax;
-  /** cos(m, h+a). */
-  cosMlp: MeanMax;
-  /** cos(h_out, h). */
-  cosLayer: MeanMax;
-  /** [S] LIM = mean over positions of −cos(h, h_out) (METHODS §7, per-token variant). */
-  lim: Float64Array;
-  /** [S] LIM with all tokens flattened into one T·d vector (the other §7 reading). */
-  limFlat: Float64Array;
-  /** [T][S]: 1 when step s is a void for token t (METHODS §6). */
-  voids: Uint8Array[];
-  /** [T][S]: Δ_s − τ_s, the signed distance from the void threshold (negative = void). */
-  voidMargin: Float64Array[];
-  /** [S+1][T]: ‖h‖ entering each step, then ‖h_out‖ of the last step. */
-  residNorms: Float64Array[];
-  /** [S][k]: the largest |h_out| entries of each step, largest first. */
-  massive: MassiveActivation[][];
-}
+export type { MassiveActivation, MeanMax, ResidualResult };
 
 /** Rows of the per-step [K, T] statistics read back from the device. */
 const Row = { NH: 0, NA: 1, NHA: 2, NM: 3, NOUT: 4, ND: 5, DOT_AH: 6, DOT_MHA: 7, DOT_OUTH: 8 } as const;

@@ -16,8 +16,8 @@ import { fail } from '../errors';
 import { forward, validateRun } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { NORM_EPS } from './residual';
+import type { SkipMode, SkipModeResult, SkipSweepResult } from '../../../src/contracts/depth';
 
-export type SkipMode = 'layer' | 'attn' | 'mlp';
 export const SKIP_MODES: readonly SkipMode[] = ['layer', 'attn', 'mlp'];
 
 export interface SkipSweepOptions {
@@ -28,24 +28,7 @@ export interface SkipSweepOptions {
   signal?: AbortSignal;
 }
 
-export interface SkipModeResult {
-  /** [S] max over prompts and positions ≥ 1 of ‖softmax(z′) − softmax(z)‖₂ (probability units). */
-  outputL2: Float64Array;
-  /** [S] max over prompts and positions ≥ 1 of KL(P ‖ P′) in nats (P = unskipped model), clamped at 0. */
-  kl: Float64Array;
-  /** [S] share of (prompt, position ≥ 1) pairs whose argmax is unchanged, 0..1. */
-  top1Agree: Float64Array;
-  /** [S][S] effect[s][l] = max over prompts and positions ≥ 1 of ‖Δ_l − Δ′_l‖/‖Δ_l‖ (‖Δ_l‖ clamped at 1e-6). */
-  effect: Float64Array[];
-  /** Σ s·outputL2[s] / Σ outputL2[s]: the output-weighted mean step index (0-based). */
-  depthScore: number;
-}
-
-export interface SkipSweepResult {
-  path: number[];
-  prompts: number;
-  modes: Partial<Record<SkipMode, SkipModeResult>>;
-}
+export type { SkipMode, SkipModeResult, SkipSweepResult };
 
 /** The interventions that skip step `s` in `mode` at positions 1..T−1. */
 export function skipInterventions(s: number, mode: SkipMode, T: number): Intervention[] {

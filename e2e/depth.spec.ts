@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+
+test('skip and loop layers, read the residual stream, run a skip sweep with progress', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  await page.getByTestId('prompt').fill('The capital of France is');
+  await page.getByTestId('prompt').press('Enter');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  // Skip layer 2, run layer 3 twice: the lens gets one row fewer + one more, the effect panel appears.
+  await page.getByTestId('path-chip-2').locator('button').click();
+  await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 4, 5]');
+  await page.getByTestId('path-repeat-3').selectOption('2');
+  await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 3, 4, 5]');
+  await expect(page.getByTestId('path-effect')).toContainText('KL(full ‖ path)');
+  const kl = Number(await page.getByTestId('effect-kl').textContent());
+  expect(kl).toBeGreaterThan(0);
+  await expect(page.getByTestId('logit-lens').locator('text', { hasText: 'step 3 (layer 3)' })).toBeVisible();
+  await page.getByTestId('tab-residual').click();
+  await expect(page.getByTestId('residual-rel').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('residual-voids').locator('svg')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/residual.png', fullPage: true });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const exported = JSON.parse(readFileSync(await dl.path(), 'utf8')) as { path: number[]; lim: Record<string, number> };
+  expect(exported.path).toEqual([0, 1, 3, 3, 4, 5]);
+  await page.getByTestId('path-reset').click();
+  await expect(page.getByTestId('path-notation')).toContainText('all 6 layers');
+  await page.getByTestId('tab-sweep').click();
+  await page.getByTestId('sweep-run').click();
+  await expect(page.getByTestId('sweep-effect').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('sweep-depth')).toContainText('depth score');
+  await page.screenshot({ path: 'test-results/screens/sweep.png', fullPage: true });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});

@@ -1,0 +1,76 @@
+import { useMemo } from 'react';
+import * as d3 from 'd3';
+import { lineChart } from '../../charts/line-chart';
+import { matrixHeatmap } from '../../charts/matrix-heatmap';
+import { SvgMount } from '../../app/SvgMount';
+import { refreshResidual } from '../../state/actions';
+import { get, useStore } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+
+/**
+ * Residual-stream analytics per step (METHODS §5–7): relative contributions of attention,
+ * MLP and the whole layer (mean, band up to the max), cosines, LIM, norms, the void map
+ * per token (§6, α adjustable) and the largest activations.
+ */
+export function ResidualView() {
+  const r = useStore((s) => s.residual);
+  const run = useStore((s) => s.run);
+  const alpha = useStore((s) => s.residualAlpha);
+  const charts = useMemo(() => {
+    if (!r || !run) return null;
+    const ticks = r.path.map((l, s) => `${s}:L${l}`);
+    const rel = lineChart([
+      { name: 'attention ‖a‖/‖h‖', values: r.attnRel.mean, upper: r.attnRel.max },
+      { name: 'MLP ‖m‖/‖h+a‖', values: r.mlpRel.mean, upper: r.mlpRel.max },
+      { name: 'layer ‖Δh‖/‖h‖', values: r.layerRel.mean, upper: r.layerRel.max },
+    ], { xLabel: 'step:layer of the path', yLabel: 'relative contribution (ratio)', xTicks: ticks });
+    const cos = lineChart([
+      { name: 'cos(a, h)', values: r.cosAttn.mean },
+      { name: 'cos(m, h+a)', values: r.cosMlp.mean },
+      { name: 'cos(h_out, h)', values: r.cosLayer.mean },
+      { name: 'LIM = −cos(h, h_out)', values: r.lim, dashed: true },
+    ], { xLabel: 'step:layer of the path', yLabel: 'cosine (mean over positions)', xTicks: ticks, yDomain: [-1, 1] });
+    const meanNorm = r.residNorms.map((row) => d3.mean(Array.from(row)) ?? NaN);
+    const maxNorm = r.residNorms.map((row) => d3.max(Array.from(row)) ?? NaN);
+    const norms = lineChart([{ name: 'mean ‖h‖ over tokens', values: meanNorm, upper: maxNorm }], { xLabel: 'residual entering step (last = final)', yLabel: 'L2 norm', xTicks: [...ticks, 'final'] });
+    const voids = matrixHeatmap({
+      values: r.voids.map((row) => Array.from(row, (v) => v)),
+      rowLabels: run.tokens.map((t, i) => `${i} ${t.text}`),
+      colLabels: ticks,
+      rowTitle: 'token', colTitle: 'step', valueTitle: '1 = void (layer skipped by L2 adaptive computation)',
+      domain: [0, 1], interpolator: d3.interpolateGreys, cell: 18, format: (v) => (v ? 'void' : 'active'),
+    });
+    return { rel, cos, norms, voids };
+  }, [r, run]);
+  if (!run) return <p className="hint">Run a prompt to see the residual stream.</p>;
+  if (!r || !charts) return <p className="hint">Computing residual-stream statistics…</p>;
+  const usedShare = r.voids.map((row) => 1 - row.reduce((a, b) => a + b, 0) / Math.max(1, row.length));
+  return (
+    <section className="residual" data-testid="residual-view" aria-label="residual stream">
+      <div className="controls">
+        <label>void threshold α <input type="range" min={0} max={1} step={0.05} value={alpha} data-testid="void-alpha" onChange={(e) => void refreshResidual(Number(e.target.value))} /> {alpha.toFixed(2)}</label>
+        <ExportBar name="residual" json={() => ({ kind: 'residual', permalink: location.href, tokens: get().run?.tokens, ...get().residual })} csv={() => {
+          const x = get().residual;
+          if (!x) return [];
+          return [['step', 'layer', 'attnRel', 'attnRelMax', 'mlpRel', 'mlpRelMax', 'layerRel', 'layerRelMax', 'cosAttn', 'cosMlp', 'cosLayer', 'lim', 'limFlat'],
+            ...x.path.map((l, s) => [s, l, x.attnRel.mean[s] ?? NaN, x.attnRel.max[s] ?? NaN, x.mlpRel.mean[s] ?? NaN, x.mlpRel.max[s] ?? NaN, x.layerRel.mean[s] ?? NaN, x.layerRel.max[s] ?? NaN, x.cosAttn.mean[s] ?? NaN, x.cosMlp.mean[s] ?? NaN, x.cosLayer.mean[s] ?? NaN, x.lim[s] ?? NaN, x.limFlat[s] ?? NaN])];
+        }} svg={() => charts.rel} />
+      </div>
+      <div className="chart-grid">
+        <figure><figcaption>Relative contribution per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
+        <figure><figcaption>Cosines and layer importance (LIM)</figcaption><SvgMount svg={charts.cos} /></figure>
+        <figure><figcaption>Residual norm</figcaption><SvgMount svg={charts.norms} /></figure>
+        <figure><figcaption>Voids per token (layers used: {usedShare.map((u) => `${Math.round(u * 100)}%`).join(' ')})</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
+      </div>
+      <table className="summaries" data-testid="massive">
+        <caption>Largest activations per step (|h_out|)</caption>
+        <thead><tr><th>step</th><th>layer</th><th>value</th><th>token position</th><th>dimension</th></tr></thead>
+        <tbody>
+          {r.massive.map((list, s) => list.slice(0, 3).map((m, j) => (
+            <tr key={`${s}-${j}`}><td>{j === 0 ? s : ''}</td><td>{j === 0 ? r.path[s] : ''}</td><td>{m.value.toFixed(2)}</td><td>{m.position} {run.tokens[m.position]?.text}</td><td>{m.dim}</td></tr>
+          )))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

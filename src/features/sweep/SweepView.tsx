@@ -1,0 +1,74 @@
+import { useMemo } from 'react';
+import { lineChart } from '../../charts/line-chart';
+import { matrixHeatmap } from '../../charts/matrix-heatmap';
+import { SvgMount } from '../../app/SvgMount';
+import type { SkipMode } from '../../contracts/depth';
+import { cancelSweep, runSweep } from '../../state/actions';
+import { get, set, useStore } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+
+const MODE_LABEL: Record<SkipMode, string> = { layer: 'whole layer', attn: 'attention only', mlp: 'MLP only' };
+
+/**
+ * Skip sweep (METHODS §5): each layer skipped at positions ≥ 1; its effect on the output
+ * (L2 of probabilities, KL, top-1 agreement) and on every later layer (L×L heatmap).
+ */
+export function SweepView() {
+  const sweep = useStore((s) => s.sweep);
+  const job = useStore((s) => s.sweepJob);
+  const modes = useStore((s) => s.sweepModes);
+  const prompts = useStore((s) => s.sweepPrompts);
+  const model = useStore((s) => s.model);
+  const charts = useMemo(() => {
+    if (!sweep) return null;
+    const entries = Object.entries(sweep.modes) as [SkipMode, NonNullable<(typeof sweep.modes)[SkipMode]>][];
+    const ticks = sweep.path.map((l) => `L${l}`);
+    const out = lineChart(entries.map(([m, r]) => ({ name: MODE_LABEL[m], values: r.outputL2 })), { xLabel: 'skipped layer', yLabel: 'max ‖Δ softmax‖₂ at the output', xTicks: ticks, bars: true });
+    const whole = sweep.modes.layer ?? entries[0]?.[1];
+    const effect = whole ? matrixHeatmap({
+      values: whole.effect.map((row) => Array.from(row, (v) => Math.min(1, v))),
+      rowLabels: ticks, colLabels: ticks, rowTitle: 'skipped layer', colTitle: 'later layer', valueTitle: 'relative change of Δ_l (0..1, clipped)',
+      domain: [0, 1],
+    }) : null;
+    return { out, effect, entries };
+  }, [sweep]);
+  if (!model) return <p className="hint">Load a model to run a skip sweep.</p>;
+  const toggle = (m: SkipMode) => set({ sweepModes: modes.includes(m) ? modes.filter((x) => x !== m) : [...modes, m] });
+  return (
+    <section className="sweep" data-testid="sweep-view" aria-label="skip sweep">
+      <div className="controls">
+        {(['layer', 'attn', 'mlp'] as SkipMode[]).map((m) => (
+          <label key={m}><input type="checkbox" checked={modes.includes(m)} onChange={() => toggle(m)} /> {MODE_LABEL[m]}</label>
+        ))}
+        <button type="button" className="primary" data-testid="sweep-run" disabled={!!job || modes.length === 0} onClick={() => void runSweep()}>Run skip sweep</button>
+        {job && (
+          <span data-testid="sweep-progress">
+            <progress max={job.total || 1} value={job.done} /> {job.done}/{job.total || '…'} runs
+            {' '}<button type="button" data-testid="sweep-cancel" onClick={cancelSweep}>Cancel</button>
+          </span>
+        )}
+        {sweep && <ExportBar name="skip-sweep" json={() => ({ kind: 'skip-sweep', permalink: location.href, ...get().sweep })} svg={() => charts?.effect ?? charts?.out ?? null} csv={() => {
+          const sw = get().sweep;
+          if (!sw) return [];
+          const rows: (string | number)[][] = [['mode', 'layer', 'outputL2', 'kl', 'top1Agree']];
+          for (const [m, r] of Object.entries(sw.modes)) sw.path.forEach((l, s) => rows.push([m, l, r.outputL2[s] ?? NaN, r.kl[s] ?? NaN, r.top1Agree[s] ?? NaN]));
+          return rows;
+        }} />}
+      </div>
+      <label className="prompt-set">prompt set (one per line; empty = the current prompt)
+        <textarea rows={3} data-testid="sweep-prompts" value={prompts} onChange={(e) => set({ sweepPrompts: e.target.value })} />
+      </label>
+      {sweep && charts && (
+        <>
+          <p data-testid="sweep-depth">
+            {charts.entries.map(([m, r]) => `${MODE_LABEL[m]}: depth score ${r.depthScore.toFixed(2)} of ${sweep.path.length - 1}`).join(' · ')} · {sweep.prompts} prompt{sweep.prompts > 1 ? 's' : ''}
+          </p>
+          <div className="chart-grid">
+            <figure><figcaption>Effect of skipping each layer on the output</figcaption><SvgMount svg={charts.out} testId="sweep-output" /></figure>
+            {charts.effect && <figure><figcaption>Effect of skipping a layer on later layers (whole layer)</figcaption><SvgMount svg={charts.effect} testId="sweep-effect" /></figure>}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
