@@ -19,6 +19,11 @@ export async function logitLens(
   labels: string[],
   opts: LensOptions = {},
   signal?: AbortSignal,
+  /**
+   * Maps row r's residual [T, d] (already cut to the range) before the final norm; the
+   * tuned lens passes its translators here. Never called for the last row (the model output).
+   */
+  translate?: (row: number, h: tf.Tensor2D) => tf.Tensor2D,
 ): Promise<LensResult> {
   const [T0, V] = finalLogits.shape;
   const [start, end] = opts.range ?? [0, T0];
@@ -39,7 +44,8 @@ export async function logitLens(
         if (signal?.aborted) fail('the logit lens was cancelled');
         const last = r === residuals.length - 1;
         const stats = tf.tidy(() => {
-          const lp = last ? finalLp : tf.logSoftmax(unembed(applyNorm(sliceRows(residuals[r] as tf.Tensor2D), model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+          const h = sliceRows(residuals[r] as tf.Tensor2D);
+          const lp = last ? finalLp : tf.logSoftmax(unembed(applyNorm(translate ? translate(r, h) : h, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
           return reduceRow(lp, finalLp, targetT, k, kl);
         });
         const [topIds, topVals, entropy, klv, tprob, trank] = await Promise.all([

@@ -1,0 +1,272 @@
+/**
+ * Training a tuned lens in the page (METHODS.md §1), following tuned-lens's train loop:
+ * loss_i = mean over positions of KL(P_final ‖ P_lens,i) on the residual entering layer i
+ * (default path; the model's weights get no gradient), translators start at zero (so
+ * step 0 is the logit lens), then per step: clip the global gradient norm (tuned-lens
+ * clips at 1), add weight decay to the gradient (torch SGD's coupled L2: g + λ·θ), and
+ * take a Nesterov-momentum SGD step with lr·(1 − step/steps) (linear decay to 0).
+ * tf.train.momentum(useNesterov) is torch.optim.SGD(nesterov=True, dampening=0):
+ * buf = μ·buf + g; θ −= lr·(g + μ·buf).
+ *
+ * Each translator's gradient is that of its own layer's loss (tuned-lens backpropagates
+ * each layer's loss separately, i.e. the gradient of their SUM); the reported loss is the
+ * MEAN over layers. Batches are made per step by running the model on `batchTokens`
+ * tokens of the texts, so memory stays bounded by one batch (never all residuals).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { fail } from '../errors';
+import { defaultPath, forward } from '../forward/forward';
+import { applyNorm, unembed } from '../models/common/ops';
+import type { LoadedModel } from '../models/common/types';
+import { ensureGradients } from './gradients';
+import { disposeTunedLens, translate, type TunedLens } from './tuned-lens';
+
+export interface TrainOptions {
+  steps: number;
+  /** Peak learning rate; tuned-lens's SGD default is 0.1 (= lr_scale 1 × (1 − momentum)). */
+  lr: number;
+  momentum: number;
+  /** Coupled L2 on every parameter, weights and biases (torch SGD weight_decay). */
+  weightDecay: number;
+  /** Tokens per step (tuned-lens: 2^18; small in the browser). */
+  batchTokens: number;
+  /** Shuffles the order of the text chunks. */
+  seed: number;
+  /** Global gradient-norm clip (tuned-lens: 1); 0 or Infinity = none. */
+  clipNorm?: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { steps: 100, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 512, seed: 0, clipNorm: 1 };
+
+export interface TrainResult {
+  lens: TunedLens;
+  /** [steps] mean over layers of the batch loss (nats) before that step's update; losses[0] is the logit lens. */
+  losses: Float64Array;
+  /** [steps][L] per-layer batch loss (nats) before each update. */
+  layerLosses: Float64Array[];
+  tokensPerStep: number;
+}
+
+/** One batch: the residual entering each layer [L] × [N, d] and the final log-probs [N, V]. */
+export interface LensBatch {
+  h: tf.Tensor2D[];
+  finalLp: tf.Tensor2D;
+}
+
+/** mean over rows of KL(P_final ‖ softmax(W_U · N(h + h·Wᵀ + b))), nats; differentiable in w and b. */
+export function lensKlLoss(model: LoadedModel, h: tf.Tensor2D, finalLp: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const lp = tf.logSoftmax(unembed(applyNorm(translate(h, w, b), model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+    return tf.mean(tf.sum(tf.mul(tf.exp(finalLp), tf.sub(finalLp, lp)), 1)) as tf.Scalar;
+  });
+}
+
+/** Mulberry32: a small seeded PRNG, uniform in [0, 1). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Runs the default path on `seqs` and stacks their rows: [L] × [N, d] residuals and [N, V] final log-probs. */
+export function batchFrom(model: LoadedModel, seqs: number[][]): LensBatch {
+  const L = model.arch.layers;
+  const hs: tf.Tensor2D[][] = Array.from({ length: L }, () => []);
+  const lps: tf.Tensor2D[] = [];
+  try {
+    for (const s of seqs) {
+      const out = forward(model, s, { path: defaultPath(L), keepResiduals: true });
+      out.residuals.forEach((r, i) => (i < L ? (hs[i] as tf.Tensor2D[]).push(r) : r.dispose()));
+      lps.push(tf.tidy(() => tf.logSoftmax(out.logits)));
+      out.logits.dispose();
+    }
+    const cat = (xs: tf.Tensor2D[]): tf.Tensor2D => (xs.length === 1 ? (xs[0] as tf.Tensor2D).clone() : tf.concat(xs, 0));
+    return { h: hs.map(cat), finalLp: cat(lps) };
+  } finally {
+    tf.dispose([...hs.flat(), ...lps]);
+  }
+}
+
+function checkOptions(o: TrainOptions): void {
+  const pos = (v: number, name: string): void => {
+    if (!(Number.isFinite(v) && v > 0)) fail(`tuned-lens training: ${name} must be a positive number, got ${v}`);
+  };
+  if (!(Number.isInteger(o.steps) && o.steps >= 1)) fail(`tuned-lens training: steps must be a positive integer, got ${o.steps}`);
+  if (!(Number.isInteger(o.batchTokens) && o.batchTokens >= 1)) fail(`tuned-lens training: batchTokens must be a positive integer, got ${o.batchTokens}`);
+  pos(o.lr, 'lr');
+  if (!(o.momentum >= 0 && o.momentum < 1)) fail(`tuned-lens training: momentum must be in [0, 1), got ${o.momentum}`);
+  if (!(o.weightDecay >= 0)) fail(`tuned-lens training: weightDecay must be ≥ 0, got ${o.weightDecay}`);
+}
+
+/** A yield to the event loop, so a cancel message can arrive in a worker between steps. */
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * The optimisation loop over caller-made batches (`nextBatch(step)`; the loop disposes
+ * each). Exposed for the reference check of one step against PyTorch.
+ */
+export async function trainTunedLensOn(
+  model: LoadedModel,
+  nextBatch: (step: number) => LensBatch,
+  options: Partial<TrainOptions> = {},
+  onProgress?: (step: number, loss: number) => void,
+  signal?: AbortSignal,
+): Promise<TrainResult> {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  checkOptions(o);
+  await ensureGradients();
+  const { layers: L, dModel: d } = model.arch;
+  // Inside tidy: tf.variable leaves its initial tensor as a separate live handle.
+  const ws = Array.from({ length: L }, () => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R2>([d, d]))));
+  const bs = Array.from({ length: L }, () => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([d]))));
+  const opt = tf.train.momentum(o.lr, o.momentum, true);
+  const losses = new Float64Array(o.steps);
+  const layerLosses: Float64Array[] = [];
+  let tokensPerStep = 0;
+  let done = false;
+  try {
+    for (let step = 0; step < o.steps; step++) {
+      await tick();
+      if (signal?.aborted) fail('tuned-lens training was cancelled');
+      const batch = nextBatch(step);
+      tokensPerStep = batch.finalLp.shape[0];
+      const grads: tf.Tensor[] = [];
+      const lossT: tf.Scalar[] = [];
+      try {
+        for (let i = 0; i < L; i++) {
+          const w = ws[i] as tf.Variable<tf.Rank.R2>;
+          const b = bs[i] as tf.Variable<tf.Rank.R1>;
+          // One layer at a time: only that layer's [N, V] logits are on the tape.
+          const { value, grads: g } = tf.variableGrads(() => lensKlLoss(model, batch.h[i] as tf.Tensor2D, batch.finalLp, w, b), [w, b]);
+          lossT.push(value);
+          grads.push(g[w.name] as tf.Tensor, g[b.name] as tf.Tensor);
+        }
+      } finally {
+        tf.dispose([...batch.h, batch.finalLp]);
+      }
+      const stacked = tf.stack(lossT);
+      const stepLoss = Float64Array.from(await stacked.data());
+      stacked.dispose();
+      const clip = o.clipNorm ?? 0;
+      const named: { name: string; tensor: tf.Tensor }[] = [];
+      tf.tidy(() => {
+        let scale: tf.Scalar | number = 1;
+        if (clip > 0 && Number.isFinite(clip)) {
+          // torch clip_grad_norm_: g · min(1, clip / (‖g‖ + 1e-6)), ‖g‖ over all parameters.
+          const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+          scale = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-6))) as tf.Scalar;
+        }
+        for (let i = 0; i < L; i++) {
+          for (const [j, v] of [ws[i], bs[i]].entries()) {
+            const g = grads[2 * i + j] as tf.Tensor;
+            named.push({ name: (v as tf.Variable).name, tensor: tf.keep(tf.add(tf.mul(g, scale), tf.mul(v as tf.Variable, o.weightDecay))) });
+          }
+        }
+      });
+      tf.dispose([...grads, ...lossT]);
+      // get_linear_schedule_with_warmup(0 warmup): lr at step k is lr·(steps − k)/steps.
+      opt.setLearningRate(o.lr * (o.steps - step) / o.steps);
+      // Always the same variable order: the optimiser keys its momentum buffers by position.
+      opt.applyGradients(named);
+      tf.dispose(named.map((n) => n.tensor));
+      layerLosses.push(stepLoss);
+      losses[step] = stepLoss.reduce((a, v) => a + v, 0) / L;
+      onProgress?.(step, losses[step] as number);
+    }
+    done = true;
+    return { lens: { layers: L, dModel: d, weights: ws, biases: bs }, losses, layerLosses, tokensPerStep };
+  } finally {
+    opt.dispose();
+    // tfjs 4.22: MomentumOptimizer.dispose() skips SGDOptimizer's, leaking its learning-rate scalar.
+    tf.SGDOptimizer.prototype.dispose.call(opt);
+    if (!done) disposeTunedLens({ layers: L, dModel: d, weights: ws, biases: bs });
+  }
+}
+
+/** Cuts every text into chunks the model can run (≤ batchTokens, ≤ learned positions). */
+function chunks(model: LoadedModel, texts: number[][], batchTokens: number): number[][] {
+  const { vocab, maxPositions } = model.arch;
+  const len = maxPositions > 0 ? Math.min(batchTokens, maxPositions) : batchTokens;
+  const out: number[][] = [];
+  texts.forEach((t, i) => {
+    if (t.length === 0) fail(`tuned-lens training: text ${i} is empty`);
+    t.forEach((id, j) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocab) fail(`tuned-lens training: text ${i} has token id ${id} at position ${j}, outside the vocabulary (0..${vocab - 1})`);
+    });
+    for (let s = 0; s < t.length; s += len) out.push(t.slice(s, s + len));
+  });
+  if (out.length === 0) fail('tuned-lens training needs at least one text');
+  return out;
+}
+
+/**
+ * Trains a lens on token-id texts: each step takes exactly `batchTokens` tokens from the
+ * chunks in a seeded shuffled order (reshuffled each pass; the last chunk of a step is
+ * cut to a prefix, which keeps it causal), runs the model and updates the translators.
+ */
+export async function trainTunedLens(
+  model: LoadedModel,
+  texts: number[][],
+  options: Partial<TrainOptions> = {},
+  onProgress?: (step: number, loss: number) => void,
+  signal?: AbortSignal,
+): Promise<TrainResult> {
+  const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  checkOptions(o);
+  const pool = chunks(model, texts, o.batchTokens);
+  const rand = rng(o.seed);
+  let order: number[] = [];
+  const next = (): number[] => {
+    if (order.length === 0) {
+      order = pool.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+    }
+    return pool[order.pop() as number] as number[];
+  };
+  return trainTunedLensOn(model, () => {
+    const seqs: number[][] = [];
+    for (let n = 0; n < o.batchTokens;) {
+      const c = next().slice(0, o.batchTokens - n);
+      seqs.push(c);
+      n += c.length;
+    }
+    return batchFrom(model, seqs);
+  }, o, onProgress, signal);
+}
+
+/**
+ * Mean over all positions of all texts of KL(P_final ‖ P_row) for rows 0..L−1 of the
+ * default path (row i = residual entering layer i), with the lens's translator i, or
+ * none (the logit lens) when `lens` is undefined. Nats.
+ */
+export async function lensKlPerLayer(model: LoadedModel, lens: TunedLens | undefined, texts: number[][], signal?: AbortSignal): Promise<Float64Array> {
+  const L = model.arch.layers;
+  const sum = new Float64Array(L);
+  let n = 0;
+  for (const t of chunks(model, texts, Infinity)) {
+    if (signal?.aborted) fail('the tuned-lens evaluation was cancelled');
+    const batch = batchFrom(model, [t]);
+    try {
+      const klT = tf.tidy(() => tf.stack(batch.h.map((h, i) => {
+        const x = lens ? translate(h, lens.weights[i] as tf.Tensor2D, lens.biases[i] as tf.Tensor1D) : h;
+        const lp = tf.logSoftmax(unembed(applyNorm(x, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+        return tf.sum(tf.relu(tf.sum(tf.mul(tf.exp(batch.finalLp), tf.sub(batch.finalLp, lp)), 1)));
+      })));
+      const kl = await klT.data();
+      klT.dispose();
+      for (let i = 0; i < L; i++) sum[i] = (sum[i] as number) + (kl[i] as number);
+      n += t.length;
+    } finally {
+      tf.dispose([...batch.h, batch.finalLp]);
+    }
+  }
+  return sum.map((s) => s / n);
+}
