@@ -11,9 +11,9 @@ test('skip and loop layers, read the residual stream, run a skip sweep with prog
   await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
   // Skip layer 2, run layer 3 twice: the lens gets one row fewer + one more, the effect panel appears.
   await page.getByTestId('path-chip-2').locator('button').click();
-  await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 4, 5]');
+  await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 4, 5]  =  0-1 · skip 2 · 3-5');
   await page.getByTestId('path-repeat-3').selectOption('2');
-  await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 3, 4, 5]');
+  await expect(page.getByTestId('path-notation')).toContainText('[0, 1, 3, 3, 4, 5]');
   await expect(page.getByTestId('path-effect')).toContainText('KL(full ‖ path)');
   const kl = Number(await page.getByTestId('effect-kl').textContent());
   expect(kl).toBeGreaterThan(0);
@@ -32,5 +32,24 @@ test('skip and loop layers, read the residual stream, run a skip sweep with prog
   await expect(page.getByTestId('sweep-effect').locator('svg')).toBeVisible();
   await expect(page.getByTestId('sweep-depth')).toContainText('depth score');
   await page.screenshot({ path: 'test-results/screens/sweep.png', fullPage: true });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('chain search runs with progress, and a chain it finds becomes the path in one click', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  await page.getByTestId('prompt').fill('The capital of France is');
+  await page.getByTestId('prompt').press('Enter');
+  await expect(page.getByTestId('next-tokens')).toContainText('Paris');
+  await page.getByTestId('tab-chains').click();
+  await page.getByTestId('chain-budget').fill('24');
+  await page.getByTestId('chain-run').click();
+  await expect(page.getByTestId('chain-results')).toContainText('chains evaluated');
+  await expect(page.getByTestId('chain-results').locator('tbody tr').first()).toContainText('0-5 (full model)');
+  await page.screenshot({ path: 'test-results/screens/chains.png', fullPage: true });
+  await page.getByTestId('chain-use-1').click();
+  await expect(page.getByTestId('path-notation')).not.toContainText('all 6 layers');
   await expect(page.getByTestId('error')).toHaveCount(0);
 });

@@ -15,8 +15,8 @@ function buffers(v: unknown, out: Set<ArrayBuffer> = new Set()): Set<ArrayBuffer
 
 const api = createEngineApi(browserPlatform);
 
-/** Progress callbacks arrive as Comlink proxies; release each when its load settles. */
-async function withCallback<T>(cb: ProgressFn, f: () => Promise<T>): Promise<T> {
+/** Progress callbacks arrive as Comlink proxies; release each when its work settles. */
+async function withCallback<T>(cb: object, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } finally {
@@ -39,14 +39,8 @@ const exposed: EngineApi = {
   lens: async (j, id, o) => { const r = await api.lens(j, id, o); return Comlink.transfer(r, [...buffers(r)]); },
   attention: async (id) => { const r = await api.attention(id); return Comlink.transfer(r, [...buffers(r)]); },
   residual: async (s, a) => { const r = await api.residual(s, a); return Comlink.transfer(r, [...buffers(r)]); },
-  skipSweep: async (j, p, m, cb) => {
-    try {
-      const r = await api.skipSweep(j, p, m, cb);
-      return Comlink.transfer(r, [...buffers(r)]);
-    } finally {
-      (cb as unknown as Comlink.Remote<unknown>)[Comlink.releaseProxy]();
-    }
-  },
+  skipSweep: (j, p, m, cb) => withCallback(cb, async () => { const r = await api.skipSweep(j, p, m, cb); return Comlink.transfer(r, [...buffers(r)]); }),
   pathEffect: (s, t) => api.pathEffect(s, t),
+  chainSearch: (j, ex, o, cb) => withCallback(cb, () => api.chainSearch(j, ex, o, cb)),
 };
 Comlink.expose(exposed);

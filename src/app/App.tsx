@@ -3,6 +3,7 @@ import { AttentionView } from '../features/attention/AttentionView';
 import { BackendBadge } from '../features/backend/BackendBadge';
 import { LogitLensView } from '../features/lens/LogitLensView';
 import { LoadPanel } from '../features/load/LoadPanel';
+import { ChainView } from '../features/chains/ChainView';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
 import { PathEditor } from '../features/path/PathEditor';
@@ -51,11 +52,13 @@ export function App() {
             <button type="button" data-testid="tab-attention" className={view === 'attention' ? 'on' : ''} onClick={() => setView('attention')}>Attention</button>
             <button type="button" data-testid="tab-residual" className={view === 'residual' ? 'on' : ''} onClick={() => setView('residual')}>Residual stream</button>
             <button type="button" data-testid="tab-sweep" className={view === 'sweep' ? 'on' : ''} onClick={() => setView('sweep')}>Skip sweep</button>
+            <button type="button" data-testid="tab-chains" className={view === 'chains' ? 'on' : ''} onClick={() => setView('chains')}>Chain search</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
           {view === 'residual' && <ResidualView />}
           {view === 'sweep' && <SweepView />}
+          {view === 'chains' && <ChainView />}
         </main>
       </div>
     </div>

@@ -2,7 +2,7 @@
  * The typed surface of the engine worker (workers/engine/api.ts implements it,
  * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
  */
-import type { PathEffect, ResidualResult, SkipMode, SkipSweepResult } from './depth';
+import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult } from './depth';
 import type { LoadProgress, ModelInfo } from './model';
 import type { Intervention, LensOptions, LensResult } from './run';
 
@@ -70,6 +70,8 @@ export interface AnalyzeSpec {
 export interface AnalyzeResult {
   runId: number;
   path: number[];
+  /** The path in canonical CoLa notation, e.g. `0-3 · skip 4 · 5-6 ×2 · 7-11` (a raw list for reorders). */
+  notation: string;
   tokens: TokenView[];
   /** Next-token top-k at the last position. */
   next: { id: number; text: string; prob: number }[];
@@ -121,6 +123,8 @@ export interface EngineApi {
   residual(spec: AnalyzeSpec, alpha: number): Promise<ResidualResult>;
   /** Skip each layer of the full path over a prompt set (METHODS §5); cancellable by job id. */
   skipSweep(jobId: number, prompts: number[][], modes: SkipMode[], onProgress: (done: number, total: number) => void): Promise<SkipSweepResult>;
+  /** Monte Carlo tree search over layer chains; cancellable by job id. */
+  chainSearch(jobId: number, examples: ChainExample[], opts: ChainSearchSettings, onProgress: (p: { done: number; budget: number; best: ChainScore }) => void): Promise<ChainSearchResult>;
   /** The path's effect on the last-position output against the full model. */
   pathEffect(spec: AnalyzeSpec, target?: number): Promise<PathEffect>;
 }

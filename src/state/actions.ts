@@ -1,4 +1,5 @@
 /** What the page does, as plain functions over the store and the engine service. */
+import type { ChainScore } from '../contracts/depth';
 import type { BackendName, HubRequest, LoadSummary, ProgressFn } from '../contracts/engine-api';
 import { engine, proxy, type Remote } from '../services/engine';
 import { get, set, type LensMetric, type ViewName } from './store';
@@ -228,5 +229,46 @@ export async function runSweep(): Promise<void> {
 
 export function cancelSweep(): void {
   const j = get().sweepJob;
+  if (j) engine.cancel(j.jobId);
+}
+
+/** Target ids for the chain search: the typed continuation as it tokenizes after the prompt, else the full model's next token. */
+async function chainTargetIds(prompt: number[]): Promise<number[]> {
+  const { chainTarget, run, prompt: text } = get();
+  if (!chainTarget) {
+    const next = run?.next[0];
+    if (!next) throw new Error('Run the prompt first: the default target is the full model\'s next token.');
+    return [next.id];
+  }
+  const full = (await engine.call((e) => e.encode(text + chainTarget))).map((t) => t.id);
+  const ok = full.length > prompt.length && prompt.every((id, i) => full[i] === id);
+  if (!ok) throw new Error(`"${chainTarget}" does not tokenize as a continuation of the prompt; try starting it with a space`);
+  return full.slice(prompt.length);
+}
+
+/** Monte Carlo tree search over layer chains for the current prompt, with progress and cancel. */
+export async function runChainSearch(): Promise<void> {
+  const s = get();
+  if (!s.run || s.chainJob) {
+    if (!s.run) set({ error: 'Run a prompt first: the chain search explains its answer.' });
+    return;
+  }
+  const jobId = engine.newJob();
+  set({ chainJob: { jobId, done: 0, budget: s.chainSettings.budget, best: null }, error: null });
+  try {
+    const prompt = s.run.tokens.map((t) => t.id);
+    const target = await chainTargetIds(prompt);
+    const cb = proxy((p: { done: number; budget: number; best: ChainScore }) => {
+      if (get().chainJob?.jobId === jobId) set({ chainJob: { jobId, ...p } });
+    });
+    const chains = await engine.call((e) => e.chainSearch(jobId, [{ prompt, target }], s.chainSettings, cb));
+    set({ chains, chainJob: null });
+  } catch (e) {
+    set({ chainJob: null, error: message(e) });
+  }
+}
+
+export function cancelChainSearch(): void {
+  const j = get().chainJob;
   if (j) engine.cancel(j.jobId);
 }

@@ -3,14 +3,14 @@
  * (plain arrays); never tensors, workers or models.
  */
 import { create } from 'zustand';
-import type { PathEffect, ResidualResult, SkipMode, SkipSweepResult } from '../contracts/depth';
+import type { ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult } from '../contracts/depth';
 import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 import type { Intervention, KlDirection, LensResult } from '../contracts/run';
 import type { ModelRef } from './permalink/schema';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains';
 
 export interface EngineSlice {
   backend: BackendInfo | null;
@@ -54,6 +54,11 @@ export interface DepthSlice {
   /** One prompt per line; empty = the current prompt. */
   sweepPrompts: string;
   sweepJob: { jobId: number; done: number; total: number } | null;
+  chainSettings: ChainSearchSettings;
+  /** Target continuation text; empty = the full model's next token. */
+  chainTarget: string;
+  chains: ChainSearchResult | null;
+  chainJob: { jobId: number; done: number; budget: number; best: ChainScore | null } | null;
 }
 
 export interface LinkSlice {
@@ -94,6 +99,10 @@ export const initialState: State = {
   sweepModes: ['layer', 'attn', 'mlp'],
   sweepPrompts: '',
   sweepJob: null,
+  chainSettings: { mode: 'logprob', budget: 64, exploration: Math.SQRT2, lengthPenalty: 0.1, seed: 0, topK: 8 },
+  chainTarget: '',
+  chains: null,
+  chainJob: null,
   pendingModel: null,
   cacheEntries: [],
   view: 'lens',

@@ -121,6 +121,9 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     skipSweep(jobId, prompts, modes, onProgress) {
       return job(jobId, (signal) => engine.skipSweep(prompts, { modes, signal, onProgress }));
     },
+    chainSearch(jobId, examples, opts, onProgress) {
+      return job(jobId, (signal) => engine.chainSearch(examples, { ...opts, signal, onProgress }));
+    },
     pathEffect(spec, target) {
       const path = spec.path ?? Array.from({ length: engine.info?.layers ?? 0 }, (_, i) => i);
       return engine.pathEffect(spec.tokens, path, spec.interventions ?? [], target === undefined ? {} : { target });

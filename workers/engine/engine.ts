@@ -3,6 +3,7 @@ import type { ModelInfo } from '../../src/contracts/model';
 import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
 import type { Float32Tensor, Intervention, LensOptions, RunResult, RunSpec } from '../../src/contracts/run';
 import type { PathEffect } from '../../src/contracts/depth';
+import { chainNotation } from './analyses/chain';
 import { pathEffect } from './analyses/path-effect';
 import { chainSearch, type ChainExample, type ChainSearchOptions, type ChainSearchResult } from './analyses/chain-search';
 import { residualAnalysis, type ResidualOptions, type ResidualResult } from './analyses/residual';
@@ -109,7 +110,7 @@ export class Engine {
     const next = RunSession.start(model, spec.tokens, path, spec.interventions ?? []);
     this.session?.dispose();
     this.session = next;
-    return { ...(await next.summary((ids) => this.tokens(ids))), tokens: this.tokens(spec.tokens) };
+    return { ...(await next.summary((ids) => this.tokens(ids))), tokens: this.tokens(spec.tokens), notation: chainNotation(path, model.arch.layers) };
   }
 
   /** The session for `runId`, or a clear error when a newer run replaced it. */

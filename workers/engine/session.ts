@@ -36,7 +36,7 @@ export class RunSession {
     return this.out;
   }
 
-  async summary(view: (ids: number[]) => TokenView[], topk = 10): Promise<Omit<AnalyzeResult, 'tokens'>> {
+  async summary(view: (ids: number[]) => TokenView[], topk = 10): Promise<Omit<AnalyzeResult, 'tokens' | 'notation'>> {
     const out = this.need();
     const [T, V] = out.logits.shape;
     const stats = tf.tidy(() => {

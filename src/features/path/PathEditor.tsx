@@ -11,11 +11,12 @@ import { PathEffectPanel } from './PathEffectPanel';
 export function PathEditor() {
   const layers = useStore((s) => s.model?.info.layers ?? 0);
   const path = useStore((s) => s.path);
+  const runNotation = useStore((s) => s.run?.notation);
   const [drag, setDrag] = useState<number | null>(null);
   if (!layers) return null;
   const items = itemsFromPath(path, layers);
   const apply = (next: PathItem[]) => void setPath(pathFromItems(next));
-  const notation = path === null ? `all ${layers} layers in order` : `[${path.join(', ')}]`;
+  const notation = path === null ? `all ${layers} layers in order` : `[${path.join(', ')}]${runNotation ? `  =  ${runNotation}` : ''}`;
   return (
     <section className="path-editor" data-testid="path-editor" aria-label="layer path">
       <div className="chips">

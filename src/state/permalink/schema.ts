@@ -32,7 +32,7 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains']);
 
 export const stateV2 = z.object({
   v: z.literal(2),
@@ -51,6 +51,15 @@ export const stateV2 = z.object({
   /** Residual view: void threshold α; skip sweep: modes and the prompt set. Optional (added within v2). */
   residualAlpha: z.number().min(0).max(1).optional(),
   sweep: z.object({ modes: z.array(z.enum(['layer', 'attn', 'mlp'])).max(3), prompts: z.string().max(8000) }).optional(),
+  chains: z.object({
+    mode: z.enum(['logprob', 'exact']),
+    budget: z.number().int().min(1).max(100_000),
+    exploration: z.number().min(0).max(100),
+    lengthPenalty: z.number().min(0).max(100),
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    topK: z.number().int().min(1).max(100),
+    target: z.string().max(400),
+  }).optional(),
 });
 
 export type PermalinkState = z.infer<typeof stateV2>;

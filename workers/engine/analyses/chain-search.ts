@@ -28,15 +28,9 @@ import { fail } from '../errors';
 import { defaultPath, forward, validateRun } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { MAX_SEGMENT, chainNotation } from './chain';
+import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/depth';
 
-export type ChainRewardMode = 'logprob' | 'exact';
-
-export interface ChainExample {
-  /** Prompt ids (with BOS if the model wants one); at least 1 token. */
-  prompt: number[];
-  /** Target continuation ids; at least 1 token. */
-  target: number[];
-}
+export type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult };
 
 export interface ChainSearchOptions {
   mode?: ChainRewardMode;
@@ -54,34 +48,6 @@ export interface ChainSearchOptions {
   onProgress?: (p: { done: number; budget: number; best: ChainScore }) => void;
   /** Checked between evaluations; a cancel throws a StrataError. */
   signal?: AbortSignal;
-}
-
-export interface ChainScore {
-  chain: number[];
-  /** chainNotation(chain, L). */
-  notation: string;
-  /** chain.length (layer applications). */
-  length: number;
-  /** The search objective (see the file comment). */
-  reward: number;
-  /** Mean target log-probability in nats, ≤ 0. */
-  logprob: number;
-  /** Share of examples answered exactly, 0..1. */
-  exact: number;
-}
-
-export interface ChainSearchResult {
-  /** Up to topK distinct chains, by reward descending (ties: shorter, then lexicographically smaller chain). */
-  best: ChainScore[];
-  /** The full model's chain 0..L−1, always evaluated first. */
-  full: ChainScore;
-  /** Distinct chains evaluated (forward passes = evaluations × examples). */
-  evaluations: number;
-  /** MCTS iterations (evaluations plus cache hits). */
-  iterations: number;
-  /** True when the whole tree was walked (every chain evaluated) before the budget ran out; a search that
-   *  evaluated the last new chain as its budget ran out reports false — it cannot know nothing was left. */
-  exhausted: boolean;
 }
 
 /** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). */

@@ -1,0 +1,56 @@
+import { cancelChainSearch, runChainSearch, setPath } from '../../state/actions';
+import { get, set, useStore } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+
+/**
+ * Chain search (CoLa, METHODS §8): Monte Carlo tree search over skip / keep / repeat
+ * of 1–4-layer segments; reward = the target's log-probability (or exact match) minus
+ * a length penalty. Each chain found is one click from being the current path.
+ */
+export function ChainView() {
+  const run = useStore((s) => s.run);
+  const st = useStore((s) => s.chainSettings);
+  const target = useStore((s) => s.chainTarget);
+  const res = useStore((s) => s.chains);
+  const job = useStore((s) => s.chainJob);
+  if (!run) return <p className="hint">Run a prompt first: the search looks for the shortest chain of layers that still gives the answer.</p>;
+  const upd = (p: Partial<typeof st>) => set({ chainSettings: { ...st, ...p } });
+  const rows = res ? [res.full, ...res.best.filter((b) => b.notation !== res.full.notation)] : [];
+  return (
+    <section className="chains" data-testid="chain-view" aria-label="chain search">
+      <div className="controls">
+        <label>target continuation <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => set({ chainTarget: e.target.value })} /></label>
+        <label>reward <select data-testid="chain-mode" value={st.mode} onChange={(e) => upd({ mode: e.target.value === 'exact' ? 'exact' : 'logprob' })}>
+          <option value="logprob">mean log-prob of the target (nats)</option>
+          <option value="exact">exact match of the greedy answer</option>
+        </select></label>
+        <label>budget (chains) <input type="number" min={1} max={5000} data-testid="chain-budget" value={st.budget} onChange={(e) => upd({ budget: Math.max(1, Number(e.target.value) || 1) })} /></label>
+        <label>exploration c <input type="number" min={0} step={0.1} value={st.exploration} onChange={(e) => upd({ exploration: Math.max(0, Number(e.target.value)) })} /></label>
+        <label>length penalty <input type="number" min={0} step={0.05} value={st.lengthPenalty} onChange={(e) => upd({ lengthPenalty: Math.max(0, Number(e.target.value)) })} /></label>
+        <label>seed <input type="number" min={0} value={st.seed} onChange={(e) => upd({ seed: Math.max(0, Math.floor(Number(e.target.value))) })} /></label>
+        <button type="button" className="primary" data-testid="chain-run" disabled={!!job} onClick={() => void runChainSearch()}>Search chains</button>
+        {job && (
+          <span data-testid="chain-progress">
+            <progress max={job.budget} value={job.done} /> {job.done}/{job.budget} chains{job.best ? `, best ${job.best.notation} (${job.best.reward.toFixed(3)})` : ''}
+            {' '}<button type="button" data-testid="chain-cancel" onClick={cancelChainSearch}>Cancel</button>
+          </span>
+        )}
+        {res && <ExportBar name="chain-search" json={() => ({ kind: 'chain-search', permalink: location.href, settings: get().chainSettings, target: get().chainTarget, ...get().chains })} csv={() => [['notation', 'chain', 'length', 'reward', 'logprob', 'exact'], ...rows.map((r) => [r.notation, r.chain.join(' '), r.length, r.reward, r.logprob, r.exact])]} />}
+      </div>
+      {res && (
+        <table className="summaries chains-table" data-testid="chain-results">
+          <caption>{res.evaluations} chains evaluated{res.exhausted ? ' (every chain)' : ''}; reward = {st.mode === 'logprob' ? 'mean log p(target)' : 'exact-match share'} − {st.lengthPenalty} × length / layers</caption>
+          <thead><tr><th>chain</th><th>length</th><th>reward</th><th>log p (nats)</th><th>exact</th><th /></tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={r.notation} className={i === 0 ? 'sel' : ''}>
+                <td className="mono">{i === 0 ? `${r.notation} (full model)` : r.notation}</td><td>{r.length}</td><td>{r.reward.toFixed(3)}</td><td>{r.logprob.toFixed(3)}</td><td>{(r.exact * 100).toFixed(0)}%</td>
+                <td><button type="button" data-testid={`chain-use-${i}`} onClick={() => void setPath(r.chain)}>use as path</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
