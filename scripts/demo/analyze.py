@@ -216,7 +216,7 @@ def main(log=None):
                        "single token in context are listed.",
         "counts": {k: {"n": v["n"], "correct": v["correct"]} for k, v in acc.items()},
         "items": [{"kind": i["kind"], "family": i["family"], "lang": i["lang"], "prompt": i["prompt"],
-                   "expect": i["expect"], "correct": bool(i["correct"])} for i in items],
+                   "expect": i["expect"], "correct": bool(i["correct"]), "python_prediction": i["pred_text"]} for i in items],
     }
     with open(os.path.join(MODEL_DIR, "heldout.json"), "w", encoding="utf-8") as f:
         json.dump(heldout_out, f, ensure_ascii=False, indent=1)
@@ -251,9 +251,14 @@ def main(log=None):
 
     # ------------------------------------------------------------ latent language
     byte_vocab = raw_vocab_bytes()
+    from make_corpus import concepts
+    words_of = {(c, k): w for c, k, w in concepts()}
     lat = []
     dropped = 0
     for p in corpus["latent"]:
+        # control: the concept's word in the fourth language (neither source, target nor English)
+        other = next(l for l in ("fr", "de", "ru") if l not in (p["src"], p["tgt"]))
+        s_oth = token_set(words_of[(p["category"], p["key"])][other], byte_vocab, other)
         s_en = token_set(p["word_en"], byte_vocab, "en")
         s_tgt = token_set(p["word_tgt"], byte_vocab, p["tgt"])
         s_src = token_set(p["word_src"], byte_vocab, p["src"])
@@ -266,16 +271,18 @@ def main(log=None):
         pe = probs[:, sorted(s_en)].sum(-1).numpy()
         pt = probs[:, sorted(s_tgt)].sum(-1).numpy()
         ps = probs[:, sorted(s_src - s_tgt)].sum(-1).numpy() if (s_src - s_tgt) else np.zeros(L)
+        s_oth = s_oth - s_tgt - s_en
+        po = probs[:, sorted(s_oth)].sum(-1).numpy() if s_oth else np.zeros(L)
         ent = (-(probs * torch.log2(probs.clamp_min(1e-30))).sum(-1)).numpy()
         en_rank = [int(min((lens(m, blocks[l]) > lens(m, blocks[l])[t]).sum() for t in s_en)) for l in range(L)]
         final_ok = int(logits.argmax()) in s_tgt
-        lat.append({"pe": pe, "pt": pt, "ps": ps, "ent": ent, "en_rank": en_rank, "ok": final_ok, "held": p["heldout"]})
+        lat.append({"pe": pe, "pt": pt, "ps": ps, "po": po, "ent": ent, "en_rank": en_rank, "ok": final_ok, "held": p["heldout"]})
 
     def summary(sel, name):
         if not sel:
             return None
         res = {"n": len(sel)}
-        for k in ("pe", "pt", "ps", "ent"):
+        for k in ("pe", "pt", "ps", "po", "ent"):
             a = np.stack([s[k] for s in sel])
             mu = a.mean(0)
             ci = 1.96 * a.std(0, ddof=1) / np.sqrt(len(a)) if len(a) > 1 else np.zeros(L)
@@ -284,7 +291,7 @@ def main(log=None):
         r = np.stack([s["en_rank"] for s in sel])
         res["en_top1_rate"] = [round(float(x), 3) for x in (r == 0).mean(0)]
         res["en_median_rank"] = [float(x) for x in np.median(r, 0)]
-        log(f"latent language ({name}, n={len(sel)}): P_en {res['pe']}; P_target {res['pt']}; P_source {res['ps']}; "
+        log(f"latent language ({name}, n={len(sel)}): P_en {res['pe']}; P_target {res['pt']}; P_source {res['ps']}; P_other (4th language, control) {res['po']}; "
             f"entropy bits {[round(x, 2) for x in res['ent']]}; English word top-1 rate {res['en_top1_rate']}; median English rank {res['en_median_rank']}")
         return res
     analysis["latent_language"] = {
