@@ -53,3 +53,28 @@ test('chain search runs with progress, and a chain it finds becomes the path in 
   await expect(page.getByTestId('path-notation')).not.toContainText('all 6 layers');
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
+
+test('a tuned lens trains in the page with progress, is compared with the logit lens and drives the lens view', async ({ page }) => {
+  // SwiftShader runs WebGPU at well under 1 GFLOP/s: a few small steps prove the path works.
+  test.setTimeout(420_000);
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  await page.getByTestId('prompt').fill('The capital of France is');
+  await page.getByTestId('prompt').press('Enter');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await page.getByTestId('tab-tuned').click();
+  await page.getByTestId('tuned-texts').fill(['The capital of Germany is Berlin.', 'Le chien dit ouaf.', 'Die Katze ist ein Säugetier.', 'English: "dog" - Français: "chien"'].join('\n'));
+  await page.getByTestId('tuned-steps').fill('4');
+  await page.getByTestId('tuned-train').click();
+  await expect(page.getByTestId('tuned-progress')).toContainText('step');
+  await expect(page.getByTestId('tuned-compare-chart').locator('svg')).toBeVisible({ timeout: 300_000 });
+  await expect(page.getByTestId('tuned-info')).toContainText('trained in the page');
+  await expect(page.getByTestId('tuned-loss').locator('svg')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screens/tuned.png', fullPage: true });
+  await page.getByTestId('tuned-show').click();
+  await expect(page.getByTestId('lens-kind')).toHaveValue('tuned');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});

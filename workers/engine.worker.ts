@@ -41,6 +41,11 @@ const exposed: EngineApi = {
   residual: async (s, a) => { const r = await api.residual(s, a); return Comlink.transfer(r, [...buffers(r)]); },
   skipSweep: (j, p, m, cb) => withCallback(cb, async () => { const r = await api.skipSweep(j, p, m, cb); return Comlink.transfer(r, [...buffers(r)]); }),
   pathEffect: (s, t) => api.pathEffect(s, t),
+  tunedLoad: (b, n) => api.tunedLoad(b, n),
+  tunedTrain: (j, t, o, cb) => withCallback(cb, async () => { const r = await api.tunedTrain(j, t, o, cb); return Comlink.transfer(r, [...buffers(r)]); }),
+  tunedCompare: (j, t) => api.tunedCompare(j, t),
+  tunedExport: async () => { const r = await api.tunedExport(); return Comlink.transfer(r, [r.buffer as ArrayBuffer]); },
+  tunedLens: async (j, s, o) => { const r = await api.tunedLens(j, s, o); return Comlink.transfer(r, [...buffers(r)]); },
   chainSearch: (j, ex, o, cb) => withCallback(cb, () => api.chainSearch(j, ex, o, cb)),
 };
 Comlink.expose(exposed);

@@ -10,6 +10,7 @@ import { PathEditor } from '../features/path/PathEditor';
 import { PromptBar } from '../features/prompt/PromptBar';
 import { ResidualView } from '../features/residual/ResidualView';
 import { SweepView } from '../features/sweep/SweepView';
+import { TunedLensView } from '../features/tuned/TunedLensView';
 import { applyHash, startSync } from '../state/permalink/sync';
 import { dismissError, initEngine, setView } from '../state/actions';
 import { useStore } from '../state/store';
@@ -53,12 +54,14 @@ export function App() {
             <button type="button" data-testid="tab-residual" className={view === 'residual' ? 'on' : ''} onClick={() => setView('residual')}>Residual stream</button>
             <button type="button" data-testid="tab-sweep" className={view === 'sweep' ? 'on' : ''} onClick={() => setView('sweep')}>Skip sweep</button>
             <button type="button" data-testid="tab-chains" className={view === 'chains' ? 'on' : ''} onClick={() => setView('chains')}>Chain search</button>
+            <button type="button" data-testid="tab-tuned" className={view === 'tuned' ? 'on' : ''} onClick={() => setView('tuned')}>Tuned lens</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
           {view === 'residual' && <ResidualView />}
           {view === 'sweep' && <SweepView />}
           {view === 'chains' && <ChainView />}
+          {view === 'tuned' && <TunedLensView />}
         </main>
       </div>
     </div>

@@ -131,3 +131,23 @@ export interface ChainSearchSettings {
   seed: number;
   topK: number;
 }
+
+/** What the page shows about a loaded or trained lens (plain data). */
+export interface TunedLensInfo {
+  layers: number;
+  dModel: number;
+  /** Where it came from: the file name, or "trained in the page". */
+  source: string;
+  /** Layers whose file had no `{i}.bias` (taken as zero). */
+  missingBias: number[];
+}
+
+
+export interface TunedTrainSettings {
+  steps: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  batchTokens: number;
+  seed: number;
+}

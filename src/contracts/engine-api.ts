@@ -2,7 +2,7 @@
  * The typed surface of the engine worker (workers/engine/api.ts implements it,
  * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
  */
-import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult } from './depth';
+import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from './depth';
 import type { LoadProgress, ModelInfo } from './model';
 import type { Intervention, LensOptions, LensResult } from './run';
 
@@ -125,6 +125,16 @@ export interface EngineApi {
   skipSweep(jobId: number, prompts: number[][], modes: SkipMode[], onProgress: (done: number, total: number) => void): Promise<SkipSweepResult>;
   /** Monte Carlo tree search over layer chains; cancellable by job id. */
   chainSearch(jobId: number, examples: ChainExample[], opts: ChainSearchSettings, onProgress: (p: { done: number; budget: number; best: ChainScore }) => void): Promise<ChainSearchResult>;
+  /** Tuned lens (METHODS §1): load translators from safetensors bytes (keys `{i}.weight`, `{i}.bias`). */
+  tunedLoad(bytes: Uint8Array, name: string): Promise<TunedLensInfo>;
+  /** Trains a tuned lens on texts (one per entry), reporting (step, loss in nats); cancellable by job id. */
+  tunedTrain(jobId: number, texts: string[], opts: TunedTrainSettings, onProgress: (step: number, loss: number) => void): Promise<{ info: TunedLensInfo; losses: Float64Array }>;
+  /** Mean KL(P_final ‖ P_layer) per layer over texts: logit lens vs the current tuned lens (nats). */
+  tunedCompare(jobId: number, texts: string[]): Promise<{ logit: Float64Array; tuned: Float64Array }>;
+  /** The current tuned lens as F32 safetensors bytes. */
+  tunedExport(): Promise<Uint8Array>;
+  /** Tuned-lens rows for a run, shaped like the logit lens. */
+  tunedLens(jobId: number, spec: AnalyzeSpec, opts: LensOptions): Promise<LensResult>;
   /** The path's effect on the last-position output against the full model. */
   pathEffect(spec: AnalyzeSpec, target?: number): Promise<PathEffect>;
 }

@@ -119,7 +119,12 @@ export async function refreshLens(range?: [number, number]): Promise<void> {
   const s = get().lensSettings;
   set({ lensBusy: true });
   try {
-    const lens = await engine.call((e) => e.lens(jobId, run.runId, { topk: s.topk, kl: s.kl, range: r, ...(s.targetId !== null ? { target: s.targetId } : {}) }));
+    const opts = { topk: s.topk, kl: s.kl, range: r, ...(s.targetId !== null ? { target: s.targetId } : {}) };
+    const tuned = s.kind === 'tuned' && get().tunedInfo !== null;
+    const { interventions } = get();
+    const lens = await engine.call((e) => (tuned
+      ? e.tunedLens(jobId, { tokens: run.tokens.map((t) => t.id), path: run.path, interventions }, opts)
+      : e.lens(jobId, run.runId, opts)));
     if (jobId === lensJob) set({ lens, lensBusy: false });
   } catch (e) {
     if (jobId === lensJob) set({ lensBusy: false, error: /cancelled/.test(message(e)) || stale(run.runId) ? get().error : message(e) });
@@ -271,4 +276,71 @@ export async function runChainSearch(): Promise<void> {
 export function cancelChainSearch(): void {
   const j = get().chainJob;
   if (j) engine.cancel(j.jobId);
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+/** Training (or comparison) texts: the lines typed, else the current prompt. */
+function tunedCorpus(): string[] {
+  const t = lines(get().tunedTexts);
+  return t.length ? t : get().prompt ? [get().prompt] : [];
+}
+
+export async function loadTunedLensFile(file: File): Promise<void> {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const info = await engine.call((e) => e.tunedLoad(bytes, file.name));
+    set({ tunedInfo: info, tunedLosses: null, error: null });
+    await compareTunedLens();
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+export async function trainTunedLens(): Promise<void> {
+  const texts = tunedCorpus();
+  if (texts.length === 0 || get().tunedJob) {
+    if (texts.length === 0) set({ error: 'Give the tuned lens some training text (one line per text).' });
+    return;
+  }
+  const jobId = engine.newJob();
+  set({ tunedJob: { jobId, step: 0, loss: NaN }, tunedLosses: [], error: null });
+  try {
+    const cb = proxy((step: number, loss: number) => {
+      if (get().tunedJob?.jobId !== jobId) return;
+      set({ tunedJob: { jobId, step, loss }, tunedLosses: [...(get().tunedLosses ?? []), loss] });
+    });
+    const r = await engine.call((e) => e.tunedTrain(jobId, texts, get().tunedSettings, cb));
+    set({ tunedInfo: r.info, tunedLosses: Array.from(r.losses), tunedJob: null });
+    await compareTunedLens();
+  } catch (e) {
+    set({ tunedJob: null, error: message(e) });
+  }
+}
+
+export function cancelTunedTraining(): void {
+  const j = get().tunedJob;
+  if (j) engine.cancel(j.jobId);
+}
+
+export async function compareTunedLens(): Promise<void> {
+  const texts = tunedCorpus();
+  if (!get().tunedInfo || texts.length === 0) return;
+  try {
+    const r = await engine.call((e) => e.tunedCompare(engine.newJob(), texts));
+    set({ tunedComparison: { logit: Array.from(r.logit), tuned: Array.from(r.tuned) } });
+  } catch (e) {
+    set({ error: message(e) });
+  }
+}
+
+export async function exportTunedLens(): Promise<Uint8Array | null> {
+  try {
+    return await engine.call((e) => e.tunedExport());
+  } catch (e) {
+    set({ error: message(e) });
+    return null;
+  }
 }

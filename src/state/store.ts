@@ -3,14 +3,14 @@
  * (plain arrays); never tensors, workers or models.
  */
 import { create } from 'zustand';
-import type { ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult } from '../contracts/depth';
+import type { ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from '../contracts/depth';
 import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 import type { Intervention, KlDirection, LensResult } from '../contracts/run';
 import type { ModelRef } from './permalink/schema';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned';
 
 export interface EngineSlice {
   backend: BackendInfo | null;
@@ -33,7 +33,8 @@ export interface RunSlice {
 }
 
 export interface LensSlice {
-  lensSettings: { metric: LensMetric; targetId: number | null; topk: number; kl: KlDirection };
+  /** kind: decode with the model's own unembedding (logit lens) or through the tuned-lens translators. */
+  lensSettings: { metric: LensMetric; targetId: number | null; topk: number; kl: KlDirection; kind?: 'logit' | 'tuned' };
   lens: LensResult | null;
   lensBusy: boolean;
 }
@@ -59,6 +60,13 @@ export interface DepthSlice {
   chainTarget: string;
   chains: ChainSearchResult | null;
   chainJob: { jobId: number; done: number; budget: number; best: ChainScore | null } | null;
+  tunedInfo: TunedLensInfo | null;
+  tunedSettings: TunedTrainSettings;
+  /** Training texts, one per line. */
+  tunedTexts: string;
+  tunedLosses: number[] | null;
+  tunedJob: { jobId: number; step: number; loss: number } | null;
+  tunedComparison: { logit: number[]; tuned: number[] } | null;
 }
 
 export interface LinkSlice {
@@ -103,6 +111,12 @@ export const initialState: State = {
   chainTarget: '',
   chains: null,
   chainJob: null,
+  tunedInfo: null,
+  tunedSettings: { steps: 60, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 256, seed: 0 },
+  tunedTexts: '',
+  tunedLosses: null,
+  tunedJob: null,
+  tunedComparison: null,
   pendingModel: null,
   cacheEntries: [],
   view: 'lens',

@@ -124,6 +124,29 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     chainSearch(jobId, examples, opts, onProgress) {
       return job(jobId, (signal) => engine.chainSearch(examples, { ...opts, signal, onProgress }));
     },
+    async tunedLoad(bytes, name) {
+      return engine.loadTunedLens(bytes, name);
+    },
+    tunedTrain(jobId, texts, opts, onProgress) {
+      return job(jobId, async (signal) => {
+        const ids = texts.map((t) => engine.encode(t));
+        const r = await engine.trainTunedLens(ids, opts, onProgress, signal);
+        return { info: r.info, losses: r.losses };
+      });
+    },
+    tunedCompare(jobId, texts) {
+      return job(jobId, (signal) => engine.compareLenses(texts.map((t) => engine.encode(t)), signal));
+    },
+    tunedExport() {
+      return engine.exportTunedLens();
+    },
+    tunedLens(jobId, spec, opts) {
+      return job(jobId, async (signal) => {
+        const r = await engine.tunedLens(spec.tokens, spec.path, opts, signal);
+        const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
+        return { ...r, pieces: Object.fromEntries(engine.tokens(ids).map((v) => [v.id, v.text])) };
+      });
+    },
     pathEffect(spec, target) {
       const path = spec.path ?? Array.from({ length: engine.info?.layers ?? 0 }, (_, i) => i);
       return engine.pathEffect(spec.tokens, path, spec.interventions ?? [], target === undefined ? {} : { target });

@@ -19,6 +19,7 @@ export function LogitLensView() {
   const busy = useStore((s) => s.lensBusy);
   const settings = useStore((s) => s.lensSettings);
   const vocab = useStore((s) => s.model?.info.vocab ?? 2);
+  const tunedReady = useStore((s) => s.tunedInfo !== null);
   const [sel, setSel] = useState<{ row: number; col: number } | null>(null);
   const [pinned, setPinned] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
@@ -80,6 +81,10 @@ export function LogitLensView() {
           <option value="final||row">KL(P_final ‖ P_layer)</option>
           <option value="row||final">KL(P_layer ‖ P_final)</option>
           <option value="final||row-clipped">KL(P_final ‖ P_layer), clipped at 1/(10V)</option>
+        </select></label>
+        <label>decode with <select data-testid="lens-kind" value={settings.kind ?? 'logit'} onChange={(e) => { set({ lensSettings: { ...settings, kind: e.target.value === 'tuned' ? 'tuned' : 'logit' } }); void refreshLens(lens ? [lens.start, lens.start + lens.positions] : undefined); }}>
+          <option value="logit">logit lens</option>
+          <option value="tuned" disabled={!tunedReady}>tuned lens{tunedReady ? '' : ' (load or train one first)'}</option>
         </select></label>
         <span data-testid="lens-target">target: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
         {settings.targetId !== null && <button type="button" data-testid="lens-clear-target" onClick={() => void setTarget(null)}>clear target</button>}

@@ -32,7 +32,7 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned']);
 
 export const stateV2 = z.object({
   v: z.literal(2),
@@ -46,6 +46,7 @@ export const stateV2 = z.object({
     targetId: z.number().int().min(0).nullable(),
     topk: z.number().int().min(1).max(50),
     kl: z.enum(['final||row', 'row||final', 'final||row-clipped']),
+    kind: z.enum(['logit', 'tuned']).optional(),
   }),
   attention: z.object({ step: z.number().int().min(0).max(1023), head: z.number().int().min(0).max(1023) }),
   /** Residual view: void threshold α; skip sweep: modes and the prompt set. Optional (added within v2). */

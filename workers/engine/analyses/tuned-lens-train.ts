@@ -10,8 +10,9 @@
  *
  * Each translator's gradient is that of its own layer's loss (tuned-lens backpropagates
  * each layer's loss separately, i.e. the gradient of their SUM); the reported loss is the
- * MEAN over layers. Batches are made per step by running the model on `batchTokens`
- * tokens of the texts, so memory stays bounded by one batch (never all residuals).
+ * MEAN over layers. A step's batch is `batchTokens` tokens of the texts run through the
+ * model: once for all steps when the texts' rows fit `cacheBytes`, else afresh each step,
+ * so memory stays bounded by one batch (never all residuals of a large text set).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';

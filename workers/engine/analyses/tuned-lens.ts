@@ -23,6 +23,7 @@ import { readSafetensorsHeader, readTensorF32, type TensorEntry } from '../io/sa
 import type { ByteSource } from '../io/source';
 import type { LoadedModel } from '../models/common/types';
 import { logitLens } from './logit-lens';
+import type { TunedLensInfo } from '../../../src/contracts/depth';
 
 export interface TunedLens {
   /** Number of translators = the model's layer count L. */
@@ -34,15 +35,7 @@ export interface TunedLens {
   biases: tf.Tensor1D[];
 }
 
-/** What the page shows about a loaded or trained lens (plain data). */
-export interface TunedLensInfo {
-  layers: number;
-  dModel: number;
-  /** Where it came from: the file name, or "trained in the page". */
-  source: string;
-  /** Layers whose file had no `{i}.bias` (taken as zero). */
-  missingBias: number[];
-}
+export type { TunedLensInfo };
 
 export interface TunedLensResult extends LensResult {
   /** [S+1]: the translator each row used; null = none (the last row, or no translator for that layer's output). */
