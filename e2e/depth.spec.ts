@@ -78,3 +78,25 @@ test('a tuned lens trains in the page with progress, is compared with the logit 
   await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
+
+test('side by side: a path against the full model, and two models by relative depth', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  await page.getByTestId('prompt').fill('Le chien dit');
+  await page.getByTestId('prompt').press('Enter');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await page.getByTestId('path-chip-3').locator('button').click();
+  await expect(page.getByTestId('path-notation')).toContainText('skip 3');
+  await page.getByTestId('tab-compare').click();
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-kl').locator('svg')).toContainText('all 6 layers');
+  await page.getByTestId('compare-mode-model').click();
+  await page.getByTestId('compare-load-demo').click();
+  await expect(page.getByTestId('compare-model')).toContainText('B: llama, 6 layers');
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-kl').locator('svg')).toContainText('B: llama');
+  await page.screenshot({ path: 'test-results/screens/compare.png', fullPage: true });
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});

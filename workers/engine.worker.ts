@@ -41,6 +41,7 @@ const exposed: EngineApi = {
   residual: async (s, a) => { const r = await api.residual(s, a); return Comlink.transfer(r, [...buffers(r)]); },
   skipSweep: (j, p, m, cb) => withCallback(cb, async () => { const r = await api.skipSweep(j, p, m, cb); return Comlink.transfer(r, [...buffers(r)]); }),
   pathEffect: (s, t) => api.pathEffect(s, t),
+  depthProfile: async (s) => { const r = await api.depthProfile(s); return Comlink.transfer(r, [...buffers(r)]); },
   tunedLoad: (b, n) => api.tunedLoad(b, n),
   tunedTrain: (j, t, o, cb) => withCallback(cb, async () => { const r = await api.tunedTrain(j, t, o, cb); return Comlink.transfer(r, [...buffers(r)]); }),
   tunedCompare: (j, t) => api.tunedCompare(j, t),

@@ -4,6 +4,7 @@ import { BackendBadge } from '../features/backend/BackendBadge';
 import { LogitLensView } from '../features/lens/LogitLensView';
 import { LoadPanel } from '../features/load/LoadPanel';
 import { ChainView } from '../features/chains/ChainView';
+import { CompareView } from '../features/compare/CompareView';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
 import { PathEditor } from '../features/path/PathEditor';
@@ -55,6 +56,7 @@ export function App() {
             <button type="button" data-testid="tab-sweep" className={view === 'sweep' ? 'on' : ''} onClick={() => setView('sweep')}>Skip sweep</button>
             <button type="button" data-testid="tab-chains" className={view === 'chains' ? 'on' : ''} onClick={() => setView('chains')}>Chain search</button>
             <button type="button" data-testid="tab-tuned" className={view === 'tuned' ? 'on' : ''} onClick={() => setView('tuned')}>Tuned lens</button>
+            <button type="button" data-testid="tab-compare" className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')}>Compare</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -62,6 +64,7 @@ export function App() {
           {view === 'sweep' && <SweepView />}
           {view === 'chains' && <ChainView />}
           {view === 'tuned' && <TunedLensView />}
+          {view === 'compare' && <CompareView />}
         </main>
       </div>
     </div>

@@ -151,3 +151,14 @@ export interface TunedTrainSettings {
   batchTokens: number;
   seed: number;
 }
+
+/** One run summarised for side-by-side comparison (two paths, or two models by relative depth). */
+export interface DepthProfile {
+  path: number[];
+  layers: number;
+  residual: ResidualResult;
+  /** [S+1] means over positions of the logit lens: KL(P_final ‖ P_row) (nats), entropy (nats), top-1 probability. */
+  lensKl: number[];
+  lensEntropy: number[];
+  lensTop1: number[];
+}

@@ -2,7 +2,7 @@
  * The typed surface of the engine worker (workers/engine/api.ts implements it,
  * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
  */
-import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from './depth';
+import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, DepthProfile, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from './depth';
 import type { LoadProgress, ModelInfo } from './model';
 import type { Intervention, LensOptions, LensResult } from './run';
 
@@ -135,6 +135,8 @@ export interface EngineApi {
   tunedExport(): Promise<Uint8Array>;
   /** Tuned-lens rows for a run, shaped like the logit lens. */
   tunedLens(jobId: number, spec: AnalyzeSpec, opts: LensOptions): Promise<LensResult>;
+  /** Residual analytics and a logit-lens summary of one run, for comparisons (does not replace the current run). */
+  depthProfile(spec: AnalyzeSpec): Promise<DepthProfile>;
   /** The path's effect on the last-position output against the full model. */
   pathEffect(spec: AnalyzeSpec, target?: number): Promise<PathEffect>;
 }

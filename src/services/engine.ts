@@ -69,6 +69,8 @@ class EngineService {
 }
 
 export const engine = new EngineService();
+/** A second, independent engine worker for the model a comparison loads beside the main one. */
+export const compareEngine = new EngineService();
 
 /** Marks a callback to be called across the worker boundary (progress reports). */
 export function proxy<T extends (...args: never[]) => unknown>(f: T): T {

@@ -3,14 +3,14 @@
  * (plain arrays); never tensors, workers or models.
  */
 import { create } from 'zustand';
-import type { ChainScore, ChainSearchResult, ChainSearchSettings, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from '../contracts/depth';
+import type { ChainScore, ChainSearchResult, ChainSearchSettings, DepthProfile, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from '../contracts/depth';
 import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 import type { Intervention, KlDirection, LensResult } from '../contracts/run';
 import type { ModelRef } from './permalink/schema';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare';
 
 export interface EngineSlice {
   backend: BackendInfo | null;
@@ -67,6 +67,11 @@ export interface DepthSlice {
   tunedLosses: number[] | null;
   tunedJob: { jobId: number; step: number; loss: number } | null;
   tunedComparison: { logit: number[]; tuned: number[] } | null;
+  /** Side by side: B is the same model on all layers ('path') or another model ('model'), aligned by relative depth. */
+  compareMode: 'path' | 'model';
+  compareModel: LoadSummary | null;
+  compareBusy: boolean;
+  compareProfiles: { a: DepthProfile; b: DepthProfile; labelA: string; labelB: string } | null;
 }
 
 export interface LinkSlice {
@@ -117,6 +122,10 @@ export const initialState: State = {
   tunedLosses: null,
   tunedJob: null,
   tunedComparison: null,
+  compareMode: 'path',
+  compareModel: null,
+  compareBusy: false,
+  compareProfiles: null,
   pendingModel: null,
   cacheEntries: [],
   view: 'lens',

@@ -147,6 +147,18 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
         return { ...r, pieces: Object.fromEntries(engine.tokens(ids).map((v) => [v.id, v.text])) };
       });
     },
+    async depthProfile(spec) {
+      const layers = engine.info?.layers ?? 0;
+      const residual = await engine.residual(spec.tokens, spec.path);
+      const t = await engine.trace(spec.tokens, spec.path, { topk: 1 });
+      const mean = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+      return {
+        path: t.path, layers, residual,
+        lensKl: t.lens.rows.map((r) => mean(r.klToFinal)),
+        lensEntropy: t.lens.rows.map((r) => mean(r.entropy)),
+        lensTop1: t.lens.rows.map((r) => mean(r.topProbs)),
+      };
+    },
     pathEffect(spec, target) {
       const path = spec.path ?? Array.from({ length: engine.info?.layers ?? 0 }, (_, i) => i);
       return engine.pathEffect(spec.tokens, path, spec.interventions ?? [], target === undefined ? {} : { target });

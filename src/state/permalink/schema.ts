@@ -32,7 +32,7 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare']);
 
 export const stateV2 = z.object({
   v: z.literal(2),

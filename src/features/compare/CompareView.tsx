@@ -1,0 +1,64 @@
+import { useMemo } from 'react';
+import { lineChart, type LineSeries } from '../../charts/line-chart';
+import { SvgMount } from '../../app/SvgMount';
+import type { DepthProfile } from '../../contracts/depth';
+import { loadCompareDemo, loadCompareFiles, runCompare } from '../../state/compare';
+import { get, set, useStore } from '../../state/store';
+import { ExportBar } from '../export/ExportBar';
+
+/** Relative depth of step s's output, (s+1)/S, and of lens row r, r/S (row 0 = embeddings). */
+const stepX = (p: DepthProfile): number[] => p.path.map((_, s) => (s + 1) / Math.max(1, p.path.length));
+const rowX = (p: DepthProfile): number[] => Array.from({ length: p.path.length + 1 }, (_, r) => r / Math.max(1, p.path.length));
+
+/**
+ * Two runs side by side over relative depth: the current path against the full model,
+ * or the current model against a second one (loaded in its own worker).
+ */
+export function CompareView() {
+  const mode = useStore((s) => s.compareMode);
+  const other = useStore((s) => s.compareModel);
+  const busy = useStore((s) => s.compareBusy);
+  const prof = useStore((s) => s.compareProfiles);
+  const run = useStore((s) => s.run);
+  const charts = useMemo(() => {
+    if (!prof) return null;
+    const { a, b, labelA, labelB } = prof;
+    const both = (f: (p: DepthProfile) => ArrayLike<number>, x: (p: DepthProfile) => number[]): LineSeries[] => [
+      { name: labelA, values: f(a), x: x(a) },
+      { name: labelB, values: f(b), x: x(b), dashed: true },
+    ];
+    const opts = (y: string) => ({ xLabel: 'relative depth (0 = embeddings, 1 = output)', yLabel: y, numericX: [0, 1] as [number, number], width: 640 });
+    return {
+      layer: lineChart(both((p) => p.residual.layerRel.mean, stepX), opts('‖Δh‖/‖h‖ per step (mean)')),
+      attn: lineChart([...both((p) => p.residual.attnRel.mean, stepX), ...both((p) => p.residual.mlpRel.mean, stepX).map((s) => ({ ...s, name: `${s.name} (MLP)` }))], opts('attention / MLP relative contribution')),
+      kl: lineChart(both((p) => p.lensKl, rowX), opts('logit lens: KL to final (nats, mean)')),
+      top1: lineChart(both((p) => p.lensTop1, rowX), { ...opts('logit lens: top-1 probability (mean)'), yDomain: [0, 1] }),
+    };
+  }, [prof]);
+  if (!run) return <p className="hint">Run a prompt to compare.</p>;
+  return (
+    <section className="compare" data-testid="compare-view" aria-label="compare">
+      <div className="controls">
+        <label><input type="radio" name="cmp" checked={mode === 'path'} data-testid="compare-mode-path" onChange={() => set({ compareMode: 'path', compareProfiles: null })} /> current path vs all layers</label>
+        <label><input type="radio" name="cmp" checked={mode === 'model'} data-testid="compare-mode-model" onChange={() => set({ compareMode: 'model', compareProfiles: null })} /> this model vs another model</label>
+        {mode === 'model' && (
+          <>
+            <button type="button" data-testid="compare-load-demo" disabled={busy} onClick={() => void loadCompareDemo()}>B = demo model</button>
+            <label>B = files <input type="file" multiple data-testid="compare-files" onChange={(e) => void loadCompareFiles(Array.from(e.target.files ?? []))} /></label>
+            <span data-testid="compare-model">{other ? `B: ${other.info.arch}, ${other.info.layers} layers, ${other.source}` : 'no model B yet'}</span>
+          </>
+        )}
+        <button type="button" className="primary" data-testid="compare-run" disabled={busy || (mode === 'model' && !other)} onClick={() => void runCompare()}>{busy ? 'Working…' : 'Compare'}</button>
+        {prof && <ExportBar name="compare" json={() => ({ kind: 'compare', permalink: location.href, ...get().compareProfiles })} svg={() => charts?.kl ?? null} />}
+      </div>
+      {charts && (
+        <div className="chart-grid">
+          <figure><figcaption>Logit lens: distance to the output</figcaption><SvgMount svg={charts.kl} testId="compare-kl" /></figure>
+          <figure><figcaption>Logit lens: confidence</figcaption><SvgMount svg={charts.top1} /></figure>
+          <figure><figcaption>Layer update size</figcaption><SvgMount svg={charts.layer} /></figure>
+          <figure><figcaption>Attention and MLP contributions</figcaption><SvgMount svg={charts.attn} /></figure>
+        </div>
+      )}
+    </section>
+  );
+}
