@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { openDemo } from './helpers';
 
 test('skip and loop layers, read the residual stream, run a skip sweep with progress', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toContainText('webgpu');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('model-card')).toContainText('llama');
-  await page.getByTestId('prompt').fill('The capital of France is');
-  await page.getByTestId('prompt').press('Enter');
-  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await openDemo(page, 'The capital of France is');
   // Skip layer 2, run layer 3 twice: the lens gets one row fewer + one more, the effect panel appears.
   await page.getByTestId('path-chip-2').locator('button').click();
   await expect(page.getByTestId('path-notation')).toHaveText('[0, 1, 3, 4, 5]  =  0-1 · skip 2 · 3-5');
@@ -36,12 +31,7 @@ test('skip and loop layers, read the residual stream, run a skip sweep with prog
 });
 
 test('chain search runs with progress, and a chain it finds becomes the path in one click', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toContainText('webgpu');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('model-card')).toContainText('llama');
-  await page.getByTestId('prompt').fill('The capital of France is');
-  await page.getByTestId('prompt').press('Enter');
+  await openDemo(page, 'The capital of France is');
   await expect(page.getByTestId('next-tokens')).toContainText('Paris');
   await page.getByTestId('tab-chains').click();
   await page.getByTestId('chain-budget').fill('24');
@@ -57,13 +47,7 @@ test('chain search runs with progress, and a chain it finds becomes the path in 
 test('a tuned lens trains in the page with progress, is compared with the logit lens and drives the lens view', async ({ page }) => {
   // SwiftShader runs WebGPU at well under 1 GFLOP/s: a few small steps prove the path works.
   test.setTimeout(420_000);
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toContainText('webgpu');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('model-card')).toContainText('llama');
-  await page.getByTestId('prompt').fill('The capital of France is');
-  await page.getByTestId('prompt').press('Enter');
-  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await openDemo(page, 'The capital of France is');
   await page.getByTestId('tab-tuned').click();
   await page.getByTestId('tuned-texts').fill(['The capital of Germany is Berlin.', 'Le chien dit ouaf.', 'Die Katze ist ein Säugetier.', 'English: "dog" - Français: "chien"'].join('\n'));
   await page.getByTestId('tuned-steps').fill('4');
@@ -80,13 +64,7 @@ test('a tuned lens trains in the page with progress, is compared with the logit 
 });
 
 test('side by side: a path against the full model, and two models by relative depth', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('backend')).toContainText('webgpu');
-  await page.getByTestId('load-demo').click();
-  await expect(page.getByTestId('model-card')).toContainText('llama');
-  await page.getByTestId('prompt').fill('Le chien dit');
-  await page.getByTestId('prompt').press('Enter');
-  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await openDemo(page, 'Le chien dit');
   await page.getByTestId('path-chip-3').locator('button').click();
   await expect(page.getByTestId('path-notation')).toContainText('skip 3');
   await page.getByTestId('tab-compare').click();

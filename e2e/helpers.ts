@@ -21,3 +21,16 @@ export async function analyzeInPage(page: Page, tokens: number[], path?: number[
     return { logitsLast: Array.from(run.logitsLast), top1: lens.rows.map((r) => Array.from(r.topIds)) };
   }, { tokens, path });
 }
+
+/** Opens the page on WebGPU, loads the demo and (optionally) runs a prompt until the lens shows. */
+export async function openDemo(page: Page, prompt?: string): Promise<void> {
+  const { expect } = await import('@playwright/test');
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  if (prompt === undefined) return;
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('prompt').press('Enter');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+}

@@ -2,18 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeState, encodeState, MAX_ENCODED, stateFromHash } from '../src/state/permalink/codec';
 import { DEFAULT_STATE, parseState, type PermalinkState } from '../src/state/permalink/schema';
+import { mulberry32 as rng } from '../workers/engine/random';
 
-/** mulberry32: deterministic test randomness. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function deflateB64(bytes: Uint8Array): Promise<string> {
   const cs = new CompressionStream('deflate-raw');

@@ -4,7 +4,8 @@ import type { BackendName, HubRequest, LoadSummary, ProgressFn } from '../contra
 import { engine, proxy, type Remote } from '../services/engine';
 import { get, set, type LensMetric, type ViewName } from './store';
 
-function message(e: unknown): string {
+/** An error as the one line the page shows. */
+export function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.replace(/^Error: /, '');
 }

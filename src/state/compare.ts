@@ -1,11 +1,8 @@
 /** Side-by-side comparison: a second path of the same model, or a second model in its own worker. */
 import type { LoadSummary } from '../contracts/engine-api';
 import { compareEngine, engine, proxy } from '../services/engine';
+import { message } from './actions';
 import { get, set } from './store';
-
-function message(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
-}
 
 compareEngine.onCrash = (msg) => set({ compareModel: null, compareBusy: false, error: `The comparison engine stopped (${msg}); load model B again.` });
 

@@ -29,6 +29,7 @@ import { defaultPath, forward, validateRun } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { MAX_SEGMENT, chainNotation } from './chain';
 import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/depth';
+import { mulberry32 } from '../random';
 
 export type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult };
 
@@ -50,17 +51,7 @@ export interface ChainSearchOptions {
   signal?: AbortSignal;
 }
 
-/** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface ChainEval {
   logprob: number;

@@ -21,6 +21,7 @@ import { applyNorm, unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import { ensureGradients } from './gradients';
 import { disposeTunedLens, translate, type TunedLens } from './tuned-lens';
+import { mulberry32 as rng } from '../random';
 
 export interface TrainOptions {
   steps: number;
@@ -68,17 +69,6 @@ export function lensKlLoss(model: LoadedModel, h: tf.Tensor2D, finalLp: tf.Tenso
   });
 }
 
-/** Mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the default path on `seqs` and stacks their rows: [L] × [N, d] residuals and [N, V] final log-probs. */
 export function batchFrom(model: LoadedModel, seqs: number[][]): LensBatch {
