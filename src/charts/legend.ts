@@ -1,10 +1,11 @@
 /** A horizontal colour-bar legend with a title (units included) and ticks. Data in, SVG out. */
 import * as d3 from 'd3';
+import { nextId } from './ids';
 
 export function colorLegend(title: string, domain: [number, number], color: (v: number) => string, opts: { log?: boolean; width?: number } = {}): SVGSVGElement {
   const width = opts.width ?? 260;
   const svg = d3.create('svg').attr('width', width + 20).attr('height', 44).style('font', '11px system-ui, sans-serif');
-  const id = `grad-${Math.random().toString(36).slice(2)}`;
+  const id = nextId('legend');
   const grad = svg.append('defs').append('linearGradient').attr('id', id);
   const scale = (opts.log ? d3.scaleLog() : d3.scaleLinear()).domain(domain).range([0, width]);
   for (let i = 0; i <= 20; i++) {

@@ -3,6 +3,7 @@
  * Used for skip-sweep effects (layer × layer) and void maps (token × step).
  */
 import * as d3 from 'd3';
+import { nextId } from './ids';
 
 export interface MatrixData {
   values: ArrayLike<number>[];
@@ -45,7 +46,7 @@ export function matrixHeatmap(d: MatrixData): SVGSVGElement {
   const lw = Math.min(240, Math.max(120, C * cell));
   const lx = d3.scaleLinear().domain(d.domain).range([0, lw]);
   const g = svg.append('g').attr('transform', `translate(${m.left},${m.top + R * cell + 12})`);
-  const id = `mh-${Math.random().toString(36).slice(2)}`;
+  const id = nextId('matrix');
   const grad = svg.append('defs').append('linearGradient').attr('id', id);
   d3.range(0, 1.0001, 0.1).forEach((t) => grad.append('stop').attr('offset', `${t * 100}%`).attr('stop-color', color(d.domain[0] + t * (d.domain[1] - d.domain[0]))));
   g.append('rect').attr('width', lw).attr('height', 8).attr('fill', `url(#${id})`);
