@@ -44,11 +44,15 @@ export function LogitLensView() {
     return () => { el.removeEventListener('scroll', onScroll); window.clearTimeout(timer); };
   }, [run, T]);
 
-  // Start scrolled to the end: the last positions are what users read first.
+  // Start each run scrolled to the end, where the first lens window is: the last positions
+  // are what users read first. Done once the heatmap is in the DOM (after layout).
+  const scrolledFor = useRef<number | null>(null);
   useEffect(() => {
     const el = scroller.current;
-    if (el && run) el.scrollLeft = el.scrollWidth;
-  }, [run]);
+    if (!el || !run || !lens || scrolledFor.current === run.runId) return;
+    scrolledFor.current = run.runId;
+    requestAnimationFrame(() => { el.scrollLeft = el.scrollWidth; });
+  }, [run, lens]);
 
   const spec = METRICS[settings.metric];
   const svg = useMemo(() => {
