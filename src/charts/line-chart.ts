@@ -24,6 +24,8 @@ export interface LineChartOptions {
   yDomain?: [number, number];
   /** Bars instead of lines (one series). */
   bars?: boolean;
+  /** Logarithmic y axis (values ≤ 0 are clamped to the smallest positive value). */
+  logY?: boolean;
   /** Plot series at their own numeric `x` on this domain (e.g. relative depth 0..1). */
   numericX?: [number, number];
 }
@@ -40,7 +42,10 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): SVGSVGElem
   const x = o.bars ? d3.scaleBand<number>().domain(d3.range(n)).range([m.left, W - m.right]).padding(0.15) : null;
   const xl = d3.scaleLinear().domain(o.numericX ?? [0, Math.max(1, n - 1)]).range([m.left, W - m.right]);
   const xAt = (i: number): number => (x ? (x(i) ?? 0) + x.bandwidth() / 2 : xl(i));
-  const y = d3.scaleLinear().domain(yDomain).nice().range([H - m.bottom, m.top]);
+  const positive = all.filter((v) => v > 0);
+  const y = o.logY
+    ? d3.scaleLog().domain([Math.max(1e-6, Math.min(...positive, 1)), Math.max(1e-5, ...positive)]).nice().clamp(true).range([H - m.bottom, m.top])
+    : d3.scaleLinear().domain(yDomain).nice().range([H - m.bottom, m.top]);
   const svg = d3.create('svg').attr('width', W).attr('height', H).attr('viewBox', `0 0 ${W} ${H}`).style('font', '11px system-ui, sans-serif');
   const every = Math.ceil(n / 16);
   const ticks = o.numericX ? xl.ticks(6) : d3.range(0, n, every);
@@ -48,7 +53,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): SVGSVGElem
     .call(d3.axisBottom(d3.scaleLinear().domain([0, 1]).range([0, 1])).tickValues([]).tickSize(0))
     .call((g) => g.selectAll('text.t').data(ticks).join('text').attr('class', 't').attr('x', (i) => xAt(i)).attr('y', 14).attr('text-anchor', 'middle').attr('fill', '#333').text((i) => o.xTicks?.[i] ?? String(i)));
   svg.append('line').attr('x1', m.left).attr('x2', W - m.right).attr('y1', H - m.bottom).attr('y2', H - m.bottom).attr('stroke', '#999');
-  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(5));
+  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(5, o.logY ? '~g' : undefined));
   svg.append('text').attr('x', (m.left + W - m.right) / 2).attr('y', H - 6).attr('text-anchor', 'middle').text(o.xLabel);
   svg.append('text').attr('transform', `translate(14,${(m.top + H - m.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(o.yLabel);
   series.forEach((s, k) => {
@@ -58,7 +63,7 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): SVGSVGElem
     if (o.bars && x) {
       const bw = x.bandwidth() / series.length;
       svg.append('g').selectAll('rect').data(pts).join('rect')
-        .attr('x', ([i]) => (x(i) ?? 0) + k * bw).attr('width', bw).attr('y', ([, v]) => y(Math.max(0, v))).attr('height', ([, v]) => Math.abs(y(v) - y(0)))
+        .attr('x', ([i]) => (x(i) ?? 0) + k * bw).attr('width', bw).attr('y', ([, v]) => y(Math.max(y.domain()[0] ?? 0, v))).attr('height', ([, v]) => Math.abs(y(v) - y(y.domain()[0] ?? 0)))
         .attr('fill', color).append('title').text(([i, v]) => `${s.name} at ${o.xTicks?.[i] ?? i}: ${v.toPrecision(4)}`);
     } else {
       if (s.upper) {

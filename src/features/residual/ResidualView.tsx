@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import * as d3 from 'd3';
 import { lineChart } from '../../charts/line-chart';
 import { matrixHeatmap } from '../../charts/matrix-heatmap';
@@ -16,6 +16,8 @@ export function ResidualView() {
   const r = useStore((s) => s.residual);
   const run = useStore((s) => s.run);
   const alpha = useStore((s) => s.residualAlpha);
+  // Layer 0 often dwarfs the rest (the embedding's norm is small): log scale by default.
+  const [logY, setLogY] = useState(true);
   const charts = useMemo(() => {
     if (!r || !run) return null;
     const ticks = r.path.map((l, s) => `${s}:L${l}`);
@@ -23,7 +25,7 @@ export function ResidualView() {
       { name: 'attention ‖a‖/‖h‖', values: r.attnRel.mean, upper: r.attnRel.max },
       { name: 'MLP ‖m‖/‖h+a‖', values: r.mlpRel.mean, upper: r.mlpRel.max },
       { name: 'layer ‖Δh‖/‖h‖', values: r.layerRel.mean, upper: r.layerRel.max },
-    ], { xLabel: 'step:layer of the path', yLabel: 'relative contribution (ratio)', xTicks: ticks });
+    ], { xLabel: 'step:layer of the path', yLabel: `relative contribution (ratio${logY ? ', log scale' : ''})`, xTicks: ticks, logY });
     const cos = lineChart([
       { name: 'cos(a, h)', values: r.cosAttn.mean },
       { name: 'cos(m, h+a)', values: r.cosMlp.mean },
@@ -41,13 +43,14 @@ export function ResidualView() {
       domain: [0, 1], interpolator: d3.interpolateGreys, cell: 18, format: (v) => (v ? 'void' : 'active'),
     });
     return { rel, cos, norms, voids };
-  }, [r, run]);
+  }, [r, run, logY]);
   if (!run) return <p className="hint">Run a prompt to see the residual stream.</p>;
   if (!r || !charts) return <p className="hint">Computing residual-stream statistics…</p>;
   const usedShare = r.voids.map((row) => 1 - row.reduce((a, b) => a + b, 0) / Math.max(1, row.length));
   return (
     <section className="residual" data-testid="residual-view" aria-label="residual stream">
       <div className="controls">
+        <label><input type="checkbox" checked={logY} data-testid="residual-log" onChange={(e) => setLogY(e.target.checked)} /> log scale</label>
         <label>void threshold α <input type="range" min={0} max={1} step={0.05} value={alpha} data-testid="void-alpha" onChange={(e) => void refreshResidual(Number(e.target.value))} /> {alpha.toFixed(2)}</label>
         <ExportBar name="residual" json={() => ({ kind: 'residual', permalink: location.href, tokens: get().run?.tokens, ...get().residual })} csv={() => {
           const x = get().residual;
