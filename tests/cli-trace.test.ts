@@ -6,18 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import type { GoldenCase } from './helpers/golden';
 import { maxAbsDiff } from './helpers/node-engine';
 
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
-interface GoldenCase {
-  ids: number[];
-  path: number[] | null;
-  logitsLast: number[];
-  residNorms: number[][];
-  lens: { top1: number[]; top1Prob: number[]; entropy: number[]; klToFinal: number[] }[];
-  attention: number[][][][];
-}
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [tsx, 'workers/cli.ts', ...args], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 2 ** 20 });

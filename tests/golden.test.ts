@@ -6,16 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../workers/engine/engine';
+import type { GoldenCase } from './helpers/golden';
 import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
-interface GoldenCase {
-  ids: number[];
-  path: number[] | null;
-  logitsLast: number[];
-  residNorms: number[][];
-  lens: { top1: number[]; top1Prob: number[]; entropy: number[]; klToFinal: number[] }[];
-  attention: number[][][][];
-}
 interface Golden {
   model: string;
   cases: GoldenCase[];

@@ -21,19 +21,16 @@ import { applyNorm, unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import { ensureGradients } from './gradients';
 import { disposeTunedLens, translate, type TunedLens } from './tuned-lens';
+import type { TunedTrainSettings } from '../../../src/contracts/depth';
 import { mulberry32 as rng } from '../random';
 
-export interface TrainOptions {
-  steps: number;
-  /** Peak learning rate; tuned-lens's SGD default is 0.1 (= lr_scale 1 × (1 − momentum)). */
-  lr: number;
-  momentum: number;
-  /** Coupled L2 on every parameter, weights and biases (torch SGD weight_decay). */
-  weightDecay: number;
-  /** Tokens per step (tuned-lens: 2^18; small in the browser). */
-  batchTokens: number;
-  /** Shuffles the order of the text chunks. */
-  seed: number;
+/**
+ * The page's settings (src/contracts/depth.ts TunedTrainSettings: steps; peak lr — tuned-lens's
+ * SGD default is 0.1 = lr_scale 1 × (1 − momentum); momentum; weightDecay, coupled L2 on every
+ * parameter as torch SGD's; batchTokens per step — tuned-lens uses 2^18, the browser far fewer;
+ * seed, which shuffles the text chunks) plus engine-only knobs.
+ */
+export interface TrainOptions extends TunedTrainSettings {
   /** Global gradient-norm clip (tuned-lens: 1); 0 or Infinity = none. */
   clipNorm?: number;
   /**
