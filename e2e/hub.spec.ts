@@ -11,6 +11,9 @@ test('a Hugging Face repo id loads from a server with the hub URL layout', async
   await page.getByText('access token, endpoint').click();
   await page.getByTestId('hub-endpoint').fill(hub.url);
   await page.getByTestId('hub-repo').fill('EleutherAI/gpt_neox');
+  await page.getByTestId('hub-list').click();
+  await expect(page.getByTestId('hub-listing')).toContainText(`EleutherAI/gpt_neox @ ${HUB_SHA.slice(0, 12)}`);
+  await expect(page.getByTestId('hub-listing').locator('li.picked')).toHaveCount(2); // config.json, model.safetensors
   await page.getByTestId('hub-load').click();
   const card = page.getByTestId('model-card');
   await expect(card).toContainText('gpt_neox');

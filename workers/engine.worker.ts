@@ -31,6 +31,7 @@ const exposed: EngineApi = {
   loadHub: (j, r, cb) => withCallback(cb, () => api.loadHub(j, r, cb)),
   cancel: (j) => api.cancel(j),
   hubSize: (r) => api.hubSize(r),
+  hubList: (r) => api.hubList(r),
   cacheList: () => api.cacheList(),
   cacheEvict: (p) => api.cacheEvict(p),
   encode: (t) => api.encode(t),

@@ -110,6 +110,8 @@ export interface EngineApi {
   cancel(jobId: number): void;
   /** Total bytes of the checkpoint files of a hub revision (to ask before a large download). */
   hubSize(req: HubRequest): Promise<number>;
+  /** A hub revision's files with sizes; `picked` marks what a load downloads (config, tokenizer, top-level safetensors and index). */
+  hubList(req: HubRequest): Promise<{ sha: string; files: { name: string; size: number; picked: boolean }[] }>;
   /** Files kept from hub downloads (key `hub/{repo}/{sha}/{file}`, size in bytes). */
   cacheList(): Promise<{ key: string; size: number }[]>;
   /** Removes cached files whose key starts with `prefix` (all when omitted). */

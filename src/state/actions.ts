@@ -345,3 +345,12 @@ export async function exportTunedLens(): Promise<Uint8Array | null> {
     return null;
   }
 }
+
+export async function listHub(req: HubRequest): Promise<void> {
+  try {
+    const l = await engine.call((e) => e.hubList(req));
+    set({ hubListing: { repo: req.repo, ...l }, error: null });
+  } catch (e) {
+    set({ hubListing: null, error: message(e) });
+  }
+}

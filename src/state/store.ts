@@ -77,6 +77,8 @@ export interface DepthSlice {
 export interface LinkSlice {
   /** A model the opened link names that is not loaded yet (local files to drop, a large hub model to confirm). */
   pendingModel: { ref: ModelRef; bytes?: number } | null;
+  /** The last hub repo listed: its commit and files (picked = what a load downloads). */
+  hubListing: { repo: string; sha: string; files: { name: string; size: number; picked: boolean }[] } | null;
   /** Files in the hub cache (shown by the cache manager). */
   cacheEntries: { key: string; size: number }[];
 }
@@ -127,6 +129,7 @@ export const initialState: State = {
   compareBusy: false,
   compareProfiles: null,
   pendingModel: null,
+  hubListing: null,
   cacheEntries: [],
   view: 'lens',
   error: null,

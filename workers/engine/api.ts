@@ -80,6 +80,10 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
       }, `hub:${req.repo}`, onProgress);
       return { ...summary, source: `hub:${req.repo}@${sha}`, sha, fromCache };
     },
+    async hubList(req) {
+      const l = await listHubRepo(req);
+      return { sha: l.sha, files: l.files.map((f) => ({ name: f.name, size: f.size, picked: wantedFile(f.name) })) };
+    },
     async hubSize(req) {
       const listing = await listHubRepo(req);
       return listing.files.filter((f) => wantedFile(f.name)).reduce((s, f) => s + Math.max(0, f.size), 0);

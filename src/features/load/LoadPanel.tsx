@@ -1,5 +1,6 @@
 import { useState, type DragEvent } from 'react';
-import { loadDemo, loadFiles, loadHub } from '../../state/actions';
+import { listHub, loadDemo, loadFiles, loadHub } from '../../state/actions';
+import { HubListing } from './HubListing';
 import { useStore } from '../../state/store';
 import { CacheManager } from './CacheManager';
 import { ModelCard } from './ModelCard';
@@ -14,6 +15,7 @@ export function LoadPanel() {
   const [endpoint, setEndpoint] = useState('https://huggingface.co');
   const [token, setToken] = useState('');
 
+  const req = () => ({ endpoint: endpoint.replace(/\/$/, ''), repo: repo.trim(), revision: revision.trim() || 'main', ...(token ? { token } : {}) });
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -36,7 +38,7 @@ export function LoadPanel() {
           <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => void loadFiles(Array.from(e.target.files ?? []))} /></label>
         </div>
       </div>
-      <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub({ endpoint: endpoint.replace(/\/$/, ''), repo: repo.trim(), revision: revision.trim() || 'main', ...(token ? { token } : {}) }); }}>
+      <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub(req()); }}>
         <label>Hugging Face repo <input data-testid="hub-repo" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} /></label>
         <label>revision <input data-testid="hub-revision" value={revision} onChange={(e) => setRevision(e.target.value)} /></label>
         <details>
@@ -45,6 +47,8 @@ export function LoadPanel() {
           <label>endpoint <input data-testid="hub-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} /></label>
         </details>
         <button type="submit" data-testid="hub-load" disabled={!!loading || !repo.trim()}>Load from the hub</button>
+        {' '}<button type="button" data-testid="hub-list" disabled={!repo.trim()} onClick={() => void listHub(req())}>List files</button>
+        <HubListing />
       </form>
       <ProgressBar />
       <ModelCard />
