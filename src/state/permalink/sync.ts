@@ -7,7 +7,7 @@ import { engine } from '../../services/engine';
 import { loadDemo, loadHub, runPrompt } from '../actions';
 import { get, set, useStore, type State } from '../store';
 import { decodeState, encodeState, stateFromHash } from './codec';
-import { DEFAULT_STATE, type ModelRef, type PermalinkState } from './schema';
+import type { ModelRef, PermalinkState } from './schema';
 
 /** Hub models above this size ask before downloading when a link opens them. */
 export const ASK_ABOVE_BYTES = 200 * 2 ** 20;
@@ -127,5 +127,3 @@ export function startSync(): () => void {
     window.removeEventListener('hashchange', onHash);
   };
 }
-
-export { DEFAULT_STATE };
