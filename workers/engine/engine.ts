@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ModelInfo } from '../../src/contracts/model';
 import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
 import type { Float32Tensor, Intervention, LensOptions, RunResult, RunSpec } from '../../src/contracts/run';
@@ -12,7 +11,7 @@ import { lensLabels, trace, type TraceOptions, type TraceResult } from './analys
 import { disposeTunedLens, loadTunedLens, saveTunedLens, tunedLensRows, type TunedLens, type TunedLensInfo, type TunedLensResult } from './analyses/tuned-lens';
 import { lensKlPerLayer, trainTunedLens, type TrainOptions } from './analyses/tuned-lens-train';
 import { fail } from './errors';
-import { defaultPath, forward } from './forward/forward';
+import { defaultPath, disposeForward, forward, readLastLogits } from './forward/forward';
 import { openCheckpoint } from './io/checkpoint';
 import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerprint';
 import { bufferSource, type FileSet } from './io/source';
@@ -91,15 +90,12 @@ export class Engine {
     const path = spec.path ?? defaultPath(model.arch.layers);
     const out = forward(model, spec.tokens, { path, interventions: spec.interventions ?? [], capture: spec.capture ?? [] });
     try {
-      const [T, V] = out.logits.shape;
-      const last = tf.slice(out.logits, [T - 1, 0], [1, V]);
-      const logitsLast = Float32Array.from(await last.data());
-      last.dispose();
+      const logitsLast = await readLastLogits(out.logits);
       const captures: Record<string, Float32Tensor> = {};
       for (const [name, t] of out.captures) captures[name] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
       return { path, logitsLast, captures };
     } finally {
-      tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+      disposeForward(out);
     }
   }
 
@@ -193,7 +189,7 @@ export class Engine {
     try {
       return await tunedLensRows(model, lens, out.residuals, out.logits, p, lensLabels(p), opts, signal);
     } finally {
-      tf.dispose([out.logits, ...out.residuals]);
+      disposeForward(out);
     }
   }
 

@@ -5,7 +5,7 @@ import { summarizeHeads } from './analyses/attention-summary';
 import { logitLens } from './analyses/logit-lens';
 import { lensLabels } from './analyses/trace';
 import { fail } from './errors';
-import { forward, type ForwardOutput } from './forward/forward';
+import { disposeForward, forward, type ForwardOutput } from './forward/forward';
 import type { LoadedModel } from './models/common/types';
 import type { TokenView } from './tokenizer/tokenizer';
 
@@ -76,7 +76,7 @@ export class RunSession {
 
   dispose(): void {
     if (!this.out) return;
-    tf.dispose([this.out.logits, ...this.out.captures.values(), ...this.out.residuals]);
+    disposeForward(this.out);
     this.out = undefined;
   }
 }

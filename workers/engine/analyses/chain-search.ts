@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';
-import { defaultPath, forward, validateRun } from '../forward/forward';
+import { defaultPath, disposeForward, forward, validateRun } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { MAX_SEGMENT, chainNotation } from './chain';
 import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/depth';
@@ -79,7 +79,7 @@ export async function evaluateChain(model: LoadedModel, examples: readonly Chain
         return tf.concat([picked, hit]) as tf.Tensor1D;
       });
     } finally {
-      tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+      disposeForward(out);
     }
     const stats = await statsT.data();
     statsT.dispose();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PathEffect } from '../../../src/contracts/depth';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
-import { defaultPath, forward } from '../forward/forward';
+import { defaultPath, disposeForward, forward } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 
 /** Log-probabilities [V] at the last position of one run. */
@@ -15,7 +15,7 @@ async function lastLogProbs(model: LoadedModel, tokens: number[], path: number[]
     lp.dispose();
     return data;
   } finally {
-    tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+    disposeForward(out);
   }
 }
 

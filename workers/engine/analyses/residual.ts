@@ -11,7 +11,7 @@
  * the stream it is added to, not against the MLP's input.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forward } from '../forward/forward';
+import { disposeForward, forward } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import type { MassiveActivation, MeanMax, ResidualResult } from '../../../src/contracts/depth';
 
@@ -159,6 +159,6 @@ export async function residualAnalysis(model: LoadedModel, tokens: number[], pat
       massive,
     };
   } finally {
-    tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+    disposeForward(out);
   }
 }

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
-import { forward, validateRun } from '../forward/forward';
+import { disposeForward, forward, validateRun } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { NORM_EPS } from './residual';
 import type { SkipMode, SkipModeResult, SkipSweepResult } from '../../../src/contracts/depth';
@@ -65,7 +65,7 @@ function runDeltas(model: LoadedModel, tokens: number[], path: number[], interve
     const logp = tf.tidy(() => tf.logSoftmax(tail(out.logits, V)));
     return { deltas, logp, dispose: () => tf.dispose([...deltas, logp]) };
   } finally {
-    tf.dispose([out.logits, ...out.captures.values()]);
+    disposeForward(out);
   }
 }
 

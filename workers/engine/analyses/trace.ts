@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LensOptions, LensResult } from '../../../src/contracts/run';
-import { forward } from '../forward/forward';
+import { disposeForward, forward, readLastLogits } from '../forward/forward';
 import type { LoadedModel } from '../models/common/types';
 import { logitLens } from './logit-lens';
 
@@ -32,14 +32,12 @@ export async function trace(model: LoadedModel, tokens: number[], path: number[]
     capture: opts.attention ? ['blocks.*.attn.hook_pattern'] : [],
   });
   try {
-    const [T, V] = out.logits.shape;
+    const T = out.logits.shape[0];
     const normsT = tf.tidy(() => tf.stack(out.residuals.map((r) => tf.norm(r, 'euclidean', 1))));
     const norms = await normsT.data();
     normsT.dispose();
     const residNorms = out.residuals.map((_, r) => Float32Array.from(norms.subarray(r * T, (r + 1) * T)));
-    const lastT = tf.slice(out.logits, [T - 1, 0], [1, V]);
-    const logitsLast = Float32Array.from(await lastT.data());
-    lastT.dispose();
+    const logitsLast = await readLastLogits(out.logits);
     const lens = await logitLens(model, out.residuals, out.logits, lensLabels(path), opts);
     let attention: Float32Array[] | undefined;
     if (opts.attention) {
@@ -51,6 +49,6 @@ export async function trace(model: LoadedModel, tokens: number[], path: number[]
     }
     return attention ? { path, logitsLast, residNorms, lens, attention } : { path, logitsLast, residNorms, lens };
   } finally {
-    tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+    disposeForward(out);
   }
 }

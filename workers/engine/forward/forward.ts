@@ -24,6 +24,22 @@ export interface ForwardOutput {
   residuals: tf.Tensor2D[];
 }
 
+/** Releases everything a forward returned (logits, captures, residuals). */
+export function disposeForward(out: ForwardOutput): void {
+  tf.dispose([out.logits, ...out.captures.values(), ...out.residuals]);
+}
+
+/** The [V] logits at the last position, read back to the host. */
+export async function readLastLogits(logits: tf.Tensor2D): Promise<Float32Array> {
+  const [T, V] = logits.shape;
+  const last = tf.slice(logits, [T - 1, 0], [1, V]);
+  try {
+    return Float32Array.from(await last.data());
+  } finally {
+    last.dispose();
+  }
+}
+
 /** The default path runs every layer once, in order. */
 export function defaultPath(layers: number): number[] {
   return Array.from({ length: layers }, (_, i) => i);
