@@ -30,7 +30,6 @@ const exposed: EngineApi = {
   loadUrl: (j, b, l, cb) => withCallback(cb, () => api.loadUrl(j, b, l, cb)),
   loadHub: (j, r, cb) => withCallback(cb, () => api.loadHub(j, r, cb)),
   cancel: (j) => api.cancel(j),
-  hubSize: (r) => api.hubSize(r),
   hubList: (r) => api.hubList(r),
   cacheList: () => api.cacheList(),
   cacheEvict: (p) => api.cacheEvict(p),

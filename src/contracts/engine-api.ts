@@ -108,8 +108,6 @@ export interface EngineApi {
   loadUrl(jobId: number, base: string, label: string, onProgress: ProgressFn): Promise<LoadSummary>;
   loadHub(jobId: number, req: HubRequest, onProgress: ProgressFn): Promise<LoadSummary>;
   cancel(jobId: number): void;
-  /** Total bytes of the checkpoint files of a hub revision (to ask before a large download). */
-  hubSize(req: HubRequest): Promise<number>;
   /** A hub revision's files with sizes; `picked` marks what a load downloads (config, tokenizer, top-level safetensors and index). */
   hubList(req: HubRequest): Promise<{ sha: string; files: { name: string; size: number; picked: boolean }[] }>;
   /** Files kept from hub downloads (key `hub/{repo}/{sha}/{file}`, size in bytes). */

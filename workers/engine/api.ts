@@ -35,6 +35,12 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     }
   }
 
+  /** A lens result with the display piece of every id it holds (targets and top-k). */
+  function withPieces<R extends LensResult>(r: R): R {
+    const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
+    return { ...r, pieces: Object.fromEntries(engine.tokens(ids).map((v) => [v.id, v.text])) };
+  }
+
   async function load(jobId: number, files: FileSet | ((s: AbortSignal) => Promise<FileSet>), source: string, onProgress: ProgressFn, expect?: Fingerprint): Promise<LoadSummary> {
     if (!backend) fail('the engine has no backend yet');
     const limit = backend.adapter ? Math.min(backend.adapter.maxStorageBufferBindingSize, backend.adapter.maxBufferSize) : Infinity;
@@ -84,10 +90,6 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
       const l = await listHubRepo(req);
       return { sha: l.sha, files: l.files.map((f) => ({ name: f.name, size: f.size, picked: wantedFile(f.name) })) };
     },
-    async hubSize(req) {
-      const listing = await listHubRepo(req);
-      return listing.files.filter((f) => wantedFile(f.name)).reduce((s, f) => s + Math.max(0, f.size), 0);
-    },
     async cacheList() {
       const cache = await platform.cache?.();
       return cache ? cache.list() : [];
@@ -110,10 +112,7 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     },
     lens(jobId, runId, opts: LensOptions): Promise<LensResult> {
       return job(jobId, async (signal) => {
-        const r = await engine.sessionFor(runId).lens(opts, signal);
-        const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
-        const views = engine.tokens(ids);
-        return { ...r, pieces: Object.fromEntries(views.map((v) => [v.id, v.text])) };
+        return withPieces(await engine.sessionFor(runId).lens(opts, signal));
       });
     },
     attention(runId): Promise<AttentionResult> {
@@ -146,9 +145,7 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     },
     tunedLens(jobId, spec, opts) {
       return job(jobId, async (signal) => {
-        const r = await engine.tunedLens(spec.tokens, spec.path, opts, signal);
-        const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
-        return { ...r, pieces: Object.fromEntries(engine.tokens(ids).map((v) => [v.id, v.text])) };
+        return withPieces(await engine.tunedLens(spec.tokens, spec.path, opts, signal));
       });
     },
     async depthProfile(spec) {

@@ -2,16 +2,17 @@
 import type { State } from '../../state/store';
 import { METRICS } from '../lens/lens-cells';
 
+/** What every export starts with: what it is, the link that reproduces it, the model and the run. */
+function header(kind: string, s: State, run: NonNullable<State['run']>) {
+  return { kind, permalink: location.href, model: s.model?.source ?? null, tokens: run.tokens, path: run.path };
+}
+
 export function lensExport(s: State): unknown {
   const { run, lens } = s;
   if (!run || !lens) return null;
   const piece = (id: number): string => lens.pieces?.[id] ?? String(id);
   return {
-    kind: 'logit-lens',
-    permalink: location.href,
-    model: s.model?.source ?? null,
-    tokens: run.tokens,
-    path: run.path,
+    ...header('logit-lens', s, run),
     // The settings the shown rows were computed with (a newer request may still be running).
     settings: { ...s.lensSettings, kl: lens.kl, topk: lens.k, entropyUnit: 'nats', klUnit: 'nats' },
     positions: { start: lens.start, count: lens.positions },
@@ -46,11 +47,7 @@ export function attentionExport(s: State): unknown {
   const p = a.patterns[step];
   const T = a.positions;
   return {
-    kind: 'attention',
-    permalink: location.href,
-    model: s.model?.source ?? null,
-    tokens: run.tokens,
-    path: run.path,
+    ...header('attention', s, run),
     summaries: a.summaries.map((heads, st) => heads.map((h, hd) => ({ step: st, layer: run.path[st], head: hd, ...h }))),
     selected: { step, head, pattern: p ? Array.from({ length: T }, (_, q) => Array.from(p.subarray(head * T * T + q * T, head * T * T + (q + 1) * T))) : null },
   };

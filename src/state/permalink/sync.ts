@@ -66,7 +66,9 @@ async function openModel(ref: ModelRef): Promise<void> {
     return;
   }
   const req = { endpoint: DEFAULT_HUB, repo: ref.repo, revision: ref.revision };
-  const bytes = await engine.call((r) => r.hubSize(req)).catch(() => undefined);
+  // Size of what a load would download (a failed listing just loads, and reports its own error).
+  const listing = await engine.call((r) => r.hubList(req)).catch(() => undefined);
+  const bytes = listing?.files.filter((f) => f.picked).reduce((s, f) => s + Math.max(0, f.size), 0);
   if (bytes !== undefined && bytes > ASK_ABOVE_BYTES) {
     set({ pendingModel: { ref, bytes } });
     return;
