@@ -12,7 +12,7 @@ import { dirFileSet } from '../workers/node/fs-source';
 import { engineFor } from './helpers/node-engine';
 
 const DIR = 'tests/fixtures/models/stories260K';
-const IDS = [1, 429, 491, 433, 295, 32, 400];
+const IDS = [1, 403, 407, 261, 378, 432, 383]; // "Once upon a time, there" (stories260K tokenizer, BOS first)
 const PATH = [0, 2, 2, 4];
 
 async function weight(name: string): Promise<Float32Array> {
@@ -59,7 +59,7 @@ describe('logit lens reductions', () => {
     const normW = await weight('model.norm.weight');
     const run = await engine.run({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
     const resid = [...PATH.map((_, s) => run.captures[`blocks.${s}.hook_resid_pre`]), run.captures[`blocks.${PATH.length - 1}.hook_resid_post`]];
-    const target = [5, 17, 300, 429, 491, 2, 511];
+    const target = [403, 407, 261, 378, 432, 383, 286]; // the next tokens of "Once upon a time, there was"
     const k = 4;
     const lens = await engine.trace(IDS, PATH, { topk: k, kl: dir, target });
     expect(lens.lens.rows.map((r) => r.label)).toEqual(lensLabels(PATH));

@@ -20,7 +20,7 @@ import { dirFileSet } from '../workers/node/fs-source';
 import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
 const STORIES = 'tests/fixtures/models/stories260K';
-const IDS = [1, 429, 491, 433, 295, 32, 400];
+const IDS = [1, 403, 407, 261, 378, 432, 383]; // "Once upon a time, there" (stories260K tokenizer, BOS first)
 
 async function modelFor(dir: string): Promise<{ model: LoadedModel; dispose: () => void }> {
   (await engineFor(dir)).unload(); // starts the test backend
@@ -74,7 +74,7 @@ describe('tuned lens', () => {
     await engine.loadTunedLens(await saveTunedLens(zero), 'zero.safetensors');
     disposeTunedLens(zero);
     for (const path of [undefined, [0, 4, 2, 2]]) {
-      const opts = { topk: 5, target: [5, 17, 300, 429, 491, 2, 511] };
+      const opts = { topk: 5, target: [403, 407, 261, 378, 432, 383, 286] };
       const logit = (await engine.trace(IDS, path, opts)).lens;
       const tuned = await engine.tunedLens(IDS, path, opts);
       expect(tuned.rows).toEqual(logit.rows);
@@ -106,7 +106,7 @@ describe('tuned lens', () => {
     disposeTunedLens(lens);
     const run = await engine.run({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
     const resid = [...PATH.map((_, s) => run.captures[`blocks.${s}.hook_resid_pre`]), run.captures[`blocks.${PATH.length - 1}.hook_resid_post`]];
-    const target = [5, 17, 300, 429, 491, 2, 511];
+    const target = [403, 407, 261, 378, 432, 383, 286]; // the next tokens of "Once upon a time, there was"
     const k = 4;
     const got = await engine.tunedLens(IDS, PATH, { topk: k, target });
     expect(got.translators).toEqual([0, 1, null, 3, null]);
@@ -272,7 +272,7 @@ describe('tuned lens', () => {
   it('training on stories260K lowers the held-out KL to final at the middle layers; tensors balance; cancel works', async () => {
     const engine = await engineFor(STORIES);
     const start = tf.memory().numTensors;
-    // Random-id "texts" (BOS then ids 3..511): stories260K has no tokenizer here.
+    // Random-id "texts" (BOS then ids 3..511): the lens needs only residual statistics, not prose.
     const texts = (n: number, seed: number): number[][] => Array.from({ length: n }, (_, k) => [1, ...Array.from(values(127, seed + k, 1), (u) => 3 + Math.floor((u + 1) / 2 * 509))]);
     const train = texts(16, 1000);
     const held = texts(8, 9000);
@@ -284,7 +284,7 @@ describe('tuned lens', () => {
     const cmp = await engine.compareLenses(held);
     const fmt = (x: Float64Array) => Array.from(x, (v) => v.toFixed(3)).join(' ');
     console.log(`tuned lens, stories260K, 40 steps × 256 tokens in ${(ms / 1000).toFixed(1)} s; loss ${res.losses[0]?.toFixed(3)} → ${res.losses[39]?.toFixed(3)}\n  held-out KL(final‖row) per layer input, logit: ${fmt(cmp.logit)}\n  tuned: ${fmt(cmp.tuned)}`);
-    // Measured (40 steps, wasm): logit 22.5 13.9 7.97 4.68 2.53 → tuned 4.34 4.24 3.48 2.77 1.75 nats.
+    // Measured (40 steps, wasm, genuine weights): logit 36.5 10.8 5.84 2.17 0.56 → tuned 1.81 1.26 0.83 0.51 0.25 nats.
     for (const i of [1, 2, 3]) expect(cmp.tuned[i] as number).toBeLessThan((cmp.logit[i] as number) - 1);
     expect(res.losses[39] as number).toBeLessThan((res.losses[0] as number) / 2);
     // Export → re-load gives the same rows.

@@ -41,12 +41,14 @@ EPS = 1e-6
 ALPHA = 0.8
 TOPK = 5
 
-# name -> (T of prompt A, T of prompt B, seed); stories260K prompts start with BOS = 1.
+# name -> (T of prompt A, T of prompt B, seed). stories260K's prompts are real text encoded
+# with its tokenizer.json (tok.py, BOS = 1 first): STORIES_TEXTS, of lengths 8 and 6.
 FIXTURES = {
     "gpt2": (8, 6, 101), "llama-gqa": (9, 7, 102), "mistral": (8, 6, 103), "qwen2": (7, 8, 104),
     "qwen3": (8, 6, 105), "gemma": (7, 9, 106), "gemma2": (9, 6, 107), "gpt_neox": (8, 7, 108),
     "stories260K": (8, 6, 109),
 }
+STORIES_TEXTS = ("Once upon a time, there was", "She loved to play")
 PATHS = {"stories260K": [0, 1, 2, 2, 4]}  # a loop and a skip; others use [0, 1, 1, 2]
 
 
@@ -246,10 +248,12 @@ def selfcheck(M, ids):
     assert torch.equal(h[1:] + 0.0 + 0.0, alt[1][3][1:])
 
 
-def prompt(name, T, rng, vocab):
-    ids = rng.integers(2, vocab, size=T).tolist()
+def prompt(name, T, rng, vocab, text=None):
+    ids = rng.integers(2, vocab, size=T).tolist()   # drawn for every fixture (same stream)
     if name == "stories260K":
-        ids[0] = 1
+        from tok import Tokenizer
+        ids = Tokenizer(os.path.join(ROOT, "tests", "fixtures", "models", name)).encode(text)
+        assert len(ids) == T and ids[0] == 1, (text, ids)
     return [int(x) for x in ids]
 
 
@@ -261,7 +265,8 @@ def main(argv):
         M = Model(os.path.join(ROOT, model_dir))
         rng = np.random.default_rng(seed)
         vocab = M.cfg["vocab_size"]
-        a, b = prompt(name, ta, rng, vocab), prompt(name, tb, rng, vocab)
+        a = prompt(name, ta, rng, vocab, STORIES_TEXTS[0])
+        b = prompt(name, tb, rng, vocab, STORIES_TEXTS[1])
         selfcheck(M, a)
         if check_only:
             print("ok", name)

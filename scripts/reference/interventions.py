@@ -299,21 +299,26 @@ FIXTURES = {
     "gpt_neox": (6, 105),
     "stories260K": (6, 106),
 }
+# stories260K: ids and sourceIds are these texts through its tokenizer.json (6 tokens each).
+STORIES_TEXTS = ("She loved to play", "Lily saw a cat")
 
 
 def step_hooks(s):
     return ["blocks.%d.%s" % (s, h) for h in BLOCK_HOOKS]
 
 
-def make_cases(hm, T, seed, extras=True):
+def make_cases(hm, T, seed, extras=True, stories_texts=None):
     m = hm.m
     V = m.decode(m.embed([0])).shape[-1]
     rng = np.random.default_rng(seed)
     lo = 1 if V > 2 else 0
     ids = rng.integers(lo, V, T).tolist()
     other = rng.integers(lo, V, T).tolist()
-    if m.mt == "llama" and V == 512:                   # stories260K: start with BOS
-        ids[0] = other[0] = 1
+    if stories_texts:        # stories260K: real text through its tokenizer.json (BOS first)
+        from tok import Tokenizer
+        tk = Tokenizer(os.path.join(ROOT, "tests", "fixtures", "models", "stories260K"))
+        ids, other = tk.encode(stories_texts[0]), tk.encode(stories_texts[1])
+        assert len(ids) == len(other) == T and ids[0] == other[0] == 1, (ids, other)
     L = m.L
     last = L - 1
     loop_path = [0, 1, 1, 2] if L == 3 else [0, 1, 1] + list(range(2, L))
@@ -476,7 +481,8 @@ def main(argv):
     for name, (T, seed) in FIXTURES.items():
         hm = Hooked(os.path.join(ROOT, "tests", "fixtures", "models", name))
         print("==", name, hm.m.mt, "T=%d" % T)
-        cases, ids, base = make_cases(hm, T, seed, extras=(name != "stories260K"))
+        st = STORIES_TEXTS if name == "stories260K" else None
+        cases, ids, base = make_cases(hm, T, seed, extras=(st is None), stories_texts=st)
         selfchecks(name, hm, ids, base)
         # the golden file itself: captures of case a must also satisfy the identities
         if only_check:
