@@ -1,29 +1,57 @@
 /**
  * The Node host of the engine: `npm run -s strata -- <command> ...`.
- * Prints one JSON object on success; on bad input, one line `strata: <what is wrong>`
- * on stderr and a non-zero exit (STRATA_DEBUG=1 adds the stack).
- * Each command's arguments and JSON live in workers/node/<command>-command.ts.
+ * Prints a human-readable summary, or one JSON object with --json; on bad input, one
+ * line `strata: <what is wrong>` on stderr and a non-zero exit (STRATA_DEBUG=1 adds the
+ * stack). A closed stdout (`| head`) ends the process quietly. Each command's flags and
+ * output live in workers/node/<command>-command.ts.
  */
 import { StrataError, fail } from './engine/errors';
-import { RESIDUAL_USAGE, residualCommand } from './node/residual-command';
-import { SKIP_SWEEP_USAGE, skipSweepCommand } from './node/skip-sweep-command';
-import { TRACE_USAGE, traceCommand } from './node/trace-command';
+import type { Command } from './node/cli-args';
+import { extractCommand } from './node/extract-command';
+import { residualCommand } from './node/residual-command';
+import { skipSweepCommand } from './node/skip-sweep-command';
+import { traceCommand } from './node/trace-command';
+import { onClosedPipe, oneLineErrors } from './node/process-guard';
 
-const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise<Record<string, unknown>> }> = {
-  trace: { usage: TRACE_USAGE, run: traceCommand },
-  residual: { usage: RESIDUAL_USAGE, run: residualCommand },
-  'skip-sweep': { usage: SKIP_SWEEP_USAGE, run: skipSweepCommand },
+const COMMANDS: Record<string, Command> = {
+  trace: traceCommand,
+  residual: residualCommand,
+  'skip-sweep': skipSweepCommand,
+  extract: extractCommand,
 };
 
-const USAGE = `usage: ${Object.values(COMMANDS).map((c) => c.usage).join(' | ')}`;
-let usage = USAGE;
+const HELP = [
+  'strata: look inside language models layer by layer (the engine of the Strata page, in Node).',
+  '',
+  'usage: strata COMMAND [flags]      strata COMMAND --help',
+  '',
+  'commands:',
+  ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(11)} ${c.about}`),
+].join('\n');
+
+function commandHelp(name: string, c: Command): string {
+  const w = Math.max(...c.flags.map(([f]) => f.length));
+  return [`strata ${name}: ${c.about}`, '', `usage: ${c.usage}`, '', 'flags:', ...c.flags.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`)].join('\n');
+}
+
+let usage = `usage: strata COMMAND [flags] (commands: ${Object.keys(COMMANDS).join(', ')}; strata --help)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const c = command === undefined ? undefined : COMMANDS[command];
-  if (!c) fail(command ? `unknown command "${command}"; ${USAGE}` : USAGE);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    if (command === undefined) process.exitCode = 2;
+    return;
+  }
+  const c = COMMANDS[command];
+  if (!c) fail(`unknown command "${command}"; ${usage}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${commandHelp(command, c)}\n`);
+    return;
+  }
   usage = `usage: ${c.usage}`;
-  process.stdout.write(`${JSON.stringify(await c.run(rest))}\n`);
+  const out = await c.run(rest);
+  process.stdout.write(rest.includes('--json') ? `${JSON.stringify(out.json)}\n` : `${out.summary}\n`);
 }
 
 function oneLine(e: unknown): string {
@@ -32,8 +60,12 @@ function oneLine(e: unknown): string {
   return `internal error: ${e instanceof Error ? e.message : String(e)}`;
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`strata: ${oneLine(e).replace(/\s*\n\s*/g, ' ')}\n`);
+function report(e: unknown): void {
+  process.stderr.write(`strata: ${oneLine(e).replace(/\s*\n\s*/g, ' ').slice(0, 2000)}\n`);
   if (process.env['STRATA_DEBUG'] && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
   process.exitCode = e instanceof StrataError ? 2 : 1;
-});
+}
+
+onClosedPipe();
+oneLineErrors(report);
+main(process.argv.slice(2)).catch(report);

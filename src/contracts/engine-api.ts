@@ -2,9 +2,12 @@
  * The typed surface of the engine worker (workers/engine/api.ts implements it,
  * workers/engine.worker.ts exposes it, src/services/engine.ts wraps it). Plain data only.
  */
-import type { ChainExample, ChainScore, ChainSearchResult, ChainSearchSettings, DepthProfile, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from './depth';
+import type { AnalysisKind, AnalyzeRequest, ProgressOf, ResultOf } from './analyses';
+import type { AttentionResult, HeadSummary } from './attention';
+import type { ColumnMapping, DatasetInfo } from './dataset';
+import type { TunedLensInfo } from './depth';
 import type { LoadProgress, ModelInfo } from './model';
-import type { Intervention, LensOptions, LensResult } from './run';
+import type { RunRef } from './run-ref';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -39,6 +42,8 @@ export interface Fingerprint {
 }
 
 export interface LoadSummary {
+  /** Id of the model in the engine's registry (several can be loaded at once). */
+  modelId: string;
   info: ModelInfo;
   /** Names of the files the checkpoint was read from. */
   files: string[];
@@ -61,14 +66,11 @@ export interface HubRequest {
   token?: string;
 }
 
-export interface AnalyzeSpec {
-  tokens: number[];
-  path?: number[];
-  interventions?: Intervention[];
-}
-
-export interface AnalyzeResult {
+/** One run's summary (the cache it made stays in the engine; analyses of the same RunRef read it). */
+export interface RunSummary {
+  /** Id of the run cache these numbers come from (results of other runs are stale). */
   runId: number;
+  model: string;
   path: number[];
   /** The path in canonical CoLa notation, e.g. `0-3 · skip 4 · 5-6 ×2 · 7-11` (a raw list for reorders). */
   notation: string;
@@ -81,32 +83,57 @@ export interface AnalyzeResult {
   residNorms: Float32Array[];
 }
 
-export interface HeadSummary {
-  /** Mean row entropy in bits. */
-  entropyBits: number;
-  /** Mean weight on position 0 (sink share), 0..1. */
-  firstShare: number;
-  /** Mean weight on the previous token, 0..1. */
-  prevToken: number;
-}
-
-export interface AttentionResult {
-  heads: number;
-  positions: number;
-  /** Per step: [H, T(query), T(key)] row-major. */
-  patterns: Float32Array[];
-  /** Per step, per head. */
-  summaries: HeadSummary[][];
-}
+export type { HeadSummary, AttentionResult };
 
 export type ProgressFn = (p: LoadProgress) => void;
 
+/** Where a checkpoint comes from. */
+export type LoadSource =
+  | { kind: 'files'; files: File[]; expect?: Fingerprint }
+  /** A checkpoint served over HTTP at `base` (the embedded demo). */
+  | { kind: 'url'; base: string; label: string }
+  | { kind: 'hub'; req: HubRequest };
+
+/** Where a dataset comes from: bytes the page read, or a URL (built-in sets are served with the site). */
+export type DatasetSource =
+  | { kind: 'bytes'; bytes: Uint8Array; name: string }
+  | { kind: 'url'; url: string; name: string; builtin?: string };
+
+export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations';
+
+export interface ArtifactInfo {
+  id: string;
+  kind: ArtifactKind;
+  /** The model it belongs to (none for datasets). */
+  model?: string;
+  label: string;
+  /** Bytes held (device for lenses, host for datasets and activation sets). */
+  bytes: number;
+}
+
+/** What the engine holds, for the model card. */
+export interface MemoryReport {
+  models: { id: string; label: string; bytes: number }[];
+  runs: { id: number; model: string; tokens: number; steps: number; hooks: number; bytes: number }[];
+  artifacts: ArtifactInfo[];
+  /** Runs are evicted least-recently-used past this many bytes. */
+  runBudget: number;
+  /** tf.memory() of the backend: bytes and tensors alive. */
+  deviceBytes: number;
+  deviceTensors: number;
+}
+
+/**
+ * The engine's whole surface: a handful of generic calls. Every analysis goes through
+ * `analyze(kind, …)` (contracts/analyses.ts); long ones take a job id (cancel) and a
+ * progress callback. The worker transfers every typed-array buffer of a result and
+ * releases every proxied callback when its call settles.
+ */
 export interface EngineApi {
   init(prefer?: BackendName): Promise<BackendInfo>;
-  loadFiles(jobId: number, files: File[], onProgress: ProgressFn, expect?: Fingerprint): Promise<LoadSummary>;
-  /** A checkpoint served over HTTP at `base` (the embedded demo). */
-  loadUrl(jobId: number, base: string, label: string, onProgress: ProgressFn): Promise<LoadSummary>;
-  loadHub(jobId: number, req: HubRequest, onProgress: ProgressFn): Promise<LoadSummary>;
+  /** Waits for the backend when init is still running. */
+  load(jobId: number, source: LoadSource, onProgress?: ProgressFn): Promise<LoadSummary>;
+  unload(model: string): Promise<void>;
   cancel(jobId: number): void;
   /** A hub revision's files with sizes; `picked` marks what a load downloads (config, tokenizer, top-level safetensors and index). */
   hubList(req: HubRequest): Promise<{ sha: string; files: { name: string; size: number; picked: boolean }[] }>;
@@ -114,29 +141,17 @@ export interface EngineApi {
   cacheList(): Promise<{ key: string; size: number }[]>;
   /** Removes cached files whose key starts with `prefix` (all when omitted). */
   cacheEvict(prefix?: string): Promise<void>;
-  encode(text: string): Promise<TokenView[]>;
-  tokens(ids: number[]): Promise<TokenView[]>;
-  analyze(spec: AnalyzeSpec): Promise<AnalyzeResult>;
-  lens(jobId: number, runId: number, opts: LensOptions): Promise<LensResult>;
-  attention(runId: number): Promise<AttentionResult>;
-  /** Residual-stream analytics of one run (METHODS §5–7); α is the void threshold factor. */
-  residual(spec: AnalyzeSpec, alpha: number): Promise<ResidualResult>;
-  /** Skip each layer of the full path over a prompt set (METHODS §5); cancellable by job id. */
-  skipSweep(jobId: number, prompts: number[][], modes: SkipMode[], onProgress: (done: number, total: number) => void): Promise<SkipSweepResult>;
-  /** Monte Carlo tree search over layer chains; cancellable by job id. */
-  chainSearch(jobId: number, examples: ChainExample[], opts: ChainSearchSettings, onProgress: (p: { done: number; budget: number; best: ChainScore }) => void): Promise<ChainSearchResult>;
-  /** Tuned lens (METHODS §1): load translators from safetensors bytes (keys `{i}.weight`, `{i}.bias`). */
-  tunedLoad(bytes: Uint8Array, name: string): Promise<TunedLensInfo>;
-  /** Trains a tuned lens on texts (one per entry), reporting (step, loss in nats); cancellable by job id. */
-  tunedTrain(jobId: number, texts: string[], opts: TunedTrainSettings, onProgress: (step: number, loss: number) => void): Promise<{ info: TunedLensInfo; losses: Float64Array }>;
-  /** Mean KL(P_final ‖ P_layer) per layer over texts: logit lens vs the current tuned lens (nats). */
-  tunedCompare(jobId: number, texts: string[]): Promise<{ logit: Float64Array; tuned: Float64Array }>;
-  /** The current tuned lens as F32 safetensors bytes. */
-  tunedExport(): Promise<Uint8Array>;
-  /** Tuned-lens rows for a run, shaped like the logit lens. */
-  tunedLens(jobId: number, spec: AnalyzeSpec, opts: LensOptions): Promise<LensResult>;
-  /** Residual analytics and a logit-lens summary of one run, for comparisons (does not replace the current run). */
-  depthProfile(spec: AnalyzeSpec): Promise<DepthProfile>;
-  /** The path's effect on the last-position output against the full model. */
-  pathEffect(spec: AnalyzeSpec, target?: number): Promise<PathEffect>;
+  encode(model: string | undefined, text: string): Promise<TokenView[]>;
+  tokens(model: string | undefined, ids: number[]): Promise<TokenView[]>;
+  /** Runs the spec (or finds its cache) and summarises it. */
+  run(ref: RunRef): Promise<RunSummary>;
+  analyze<K extends AnalysisKind>(jobId: number, kind: K, req: AnalyzeRequest<K>, onProgress?: (p: ProgressOf<K>) => void): Promise<ResultOf<K>>;
+  /** Parses a dataset (CSV, TSV, JSON, JSONL, TXT) into a dataset artifact; `mapping` picks the columns (guessed when omitted). */
+  datasetLoad(source: DatasetSource, mapping?: ColumnMapping): Promise<DatasetInfo>;
+  /** Loads a tuned lens from safetensors bytes (keys `{i}.weight`, `{i}.bias`) for a model. */
+  artifactImport(kind: 'tuned-lens', model: string | undefined, bytes: Uint8Array, name: string): Promise<ArtifactInfo & { lens: TunedLensInfo }>;
+  /** An artifact as a file: tuned lens and activation sets as safetensors. */
+  artifactExport(id: string): Promise<Uint8Array>;
+  artifactDrop(id: string): Promise<void>;
+  memory(): Promise<MemoryReport>;
 }

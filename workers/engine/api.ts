@@ -1,9 +1,14 @@
-import type { AnalyzeResult, AnalyzeSpec, AttentionResult, BackendInfo, BackendName, EngineApi, Fingerprint, HubRequest, LoadSummary, ProgressFn, TokenView } from '../../src/contracts/engine-api';
-import type { LensOptions, LensResult } from '../../src/contracts/run';
+/**
+ * The engine behind the worker boundary (contracts/engine-api.ts), environment-agnostic:
+ * Node tests drive it directly, the worker exposes it through one generic Comlink
+ * wrapper. Long calls are cancellable by job id; loads wait for a backend still starting.
+ */
+import type { BackendInfo, BackendName, EngineApi, LoadSummary, ProgressFn } from '../../src/contracts/engine-api';
+import type { LoadProgress } from '../../src/contracts/model';
 import { Engine } from './engine';
 import { fail } from './errors';
-import { fileSetFromFiles, type NamedBlob } from './io/file-list';
 import type { FileCache } from './io/cache';
+import { fileSetFromFiles, type NamedBlob } from './io/file-list';
 import { hubFileSet, listHubRepo, wantedFile } from './io/hub';
 import { bufferSource, type ByteSource, type FileSet } from './io/source';
 
@@ -16,14 +21,21 @@ export interface Platform {
 
 const DEMO_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
 
-/**
- * The engine behind the worker boundary, environment-agnostic: Node tests drive it
- * directly, the worker exposes it through Comlink. Loads and lenses are cancellable by job id.
- */
+async function fetchBytes(url: string, what: string, signal?: AbortSignal): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, signal ? { signal } : {});
+  } catch (e) {
+    return fail(`${what} could not be fetched from ${url} (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!res.ok) fail(`${what} could not be fetched from ${url} (HTTP ${res.status})`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 export function createEngineApi(platform: Platform): EngineApi & { engine: Engine } {
   const engine = new Engine();
   const jobs = new Map<number, AbortController>();
-  let backend: BackendInfo | undefined;
+  let starting: Promise<BackendInfo> | undefined;
 
   async function job<T>(jobId: number, f: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const ctl = new AbortController();
@@ -35,56 +47,59 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     }
   }
 
-  /** A lens result with the display piece of every id it holds (targets and top-k). */
-  function withPieces<R extends LensResult>(r: R): R {
-    const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
-    return { ...r, pieces: Object.fromEntries(engine.tokens(ids).map((v) => [v.id, v.text])) };
+  /** The backend, waiting for one still starting; a load before init ever ran starts the default one. */
+  async function backend(): Promise<BackendInfo> {
+    starting ??= platform.initBackend();
+    return starting;
   }
 
-  async function load(jobId: number, files: FileSet | ((s: AbortSignal) => Promise<FileSet>), source: string, onProgress: ProgressFn, expect?: Fingerprint): Promise<LoadSummary> {
-    if (!backend) fail('the engine has no backend yet');
-    const limit = backend.adapter ? Math.min(backend.adapter.maxStorageBufferBindingSize, backend.adapter.maxBufferSize) : Infinity;
-    return job(jobId, async (signal) => {
-      const set = typeof files === 'function' ? await files(signal) : files;
-      const info = await engine.load(set, { maxTensorBytes: limit, onProgress, signal, ...(expect ? { expect } : {}) });
-      const fp = engine.lastFingerprint;
-      return { info, source, hasTokenizer: engine.hasTokenizer, files: set.names().sort(), ...(fp ? { fingerprint: fp } : {}) };
-    });
+  async function filesFor(source: Parameters<EngineApi['load']>[1], signal: AbortSignal, onProgress: ProgressFn): Promise<{ set: FileSet; label: string; sha?: string; fromCache?: number }> {
+    if (source.kind === 'files') {
+      const set = fileSetFromFiles(source.files as NamedBlob[]);
+      return { set, label: `files: ${set.names().join(', ')}` };
+    }
+    if (source.kind === 'url') {
+      const sources: ByteSource[] = [];
+      for (const name of DEMO_FILES) {
+        const res = await fetch(`${source.base}/${name}`, { signal });
+        if (res.status === 404 && name.startsWith('tokenizer')) continue;
+        if (!res.ok) fail(`${source.label}: ${name} could not be fetched (HTTP ${res.status})`);
+        sources.push(bufferSource(new Uint8Array(await res.arrayBuffer()), name));
+      }
+      return { set: { label: source.label, names: () => sources.map((s) => s.name), open: (n) => sources.find((s) => s.name === n) }, label: source.label };
+    }
+    const cache = await platform.cache?.();
+    const r = await hubFileSet(source.req, { signal, onProgress, ...(cache ? { cache } : {}) });
+    return { set: r.files, label: `hub:${source.req.repo}@${r.sha}`, sha: r.sha, fromCache: r.fromCache };
   }
 
   return {
     engine,
     async init(prefer) {
-      backend = await platform.initBackend(prefer);
-      return backend;
+      // A second init (backend switch) replaces the first; loads wait for whichever runs.
+      starting = platform.initBackend(prefer);
+      return starting;
     },
-    loadFiles(jobId, files, onProgress, expect) {
-      const set = fileSetFromFiles(files as NamedBlob[]);
-      return load(jobId, set, `files: ${set.names().join(', ')}`, onProgress, expect);
+    load(jobId, source, onProgress = () => undefined) {
+      return job(jobId, async (signal): Promise<LoadSummary> => {
+        const b = await backend();
+        const limit = b.adapter ? Math.min(b.adapter.maxStorageBufferBindingSize, b.adapter.maxBufferSize) : Infinity;
+        const progress = (p: LoadProgress): void => onProgress(p);
+        const { set, label, sha, fromCache } = await filesFor(source, signal, progress);
+        const expect = source.kind === 'files' ? source.expect : undefined;
+        const m = await engine.load(set, { maxTensorBytes: limit, onProgress: progress, signal, label, ...(expect ? { expect } : {}) });
+        const fp = engine.lastFingerprint;
+        return {
+          modelId: m.id, info: m.info, source: label, hasTokenizer: m.tokenizer !== undefined, files: set.names().sort(),
+          ...(fp ? { fingerprint: fp } : {}), ...(sha ? { sha } : {}), ...(fromCache !== undefined ? { fromCache } : {}),
+        };
+      });
     },
-    loadUrl(jobId, base, label, onProgress) {
-      return load(jobId, async (signal) => {
-        const sources: ByteSource[] = [];
-        for (const name of DEMO_FILES) {
-          const res = await fetch(`${base}/${name}`, { signal });
-          if (res.status === 404 && name.startsWith('tokenizer')) continue;
-          if (!res.ok) fail(`${label}: ${name} could not be fetched (HTTP ${res.status})`);
-          sources.push(bufferSource(new Uint8Array(await res.arrayBuffer()), name));
-        }
-        return { label, names: () => sources.map((s) => s.name), open: (n) => sources.find((s) => s.name === n) };
-      }, label, onProgress);
+    async unload(model) {
+      engine.unload(model);
     },
-    async loadHub(jobId, req: HubRequest, onProgress) {
-      let sha = req.revision;
-      let fromCache = 0;
-      const cache = await platform.cache?.();
-      const summary = await load(jobId, async (signal) => {
-        const r = await hubFileSet(req, { signal, onProgress, ...(cache ? { cache } : {}) });
-        sha = r.sha;
-        fromCache = r.fromCache;
-        return r.files;
-      }, `hub:${req.repo}`, onProgress);
-      return { ...summary, source: `hub:${req.repo}@${sha}`, sha, fromCache };
+    cancel(jobId) {
+      jobs.get(jobId)?.abort();
     },
     async hubList(req) {
       const l = await listHubRepo(req);
@@ -98,71 +113,33 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
       const cache = await platform.cache?.();
       await cache?.remove(prefix);
     },
-    cancel(jobId) {
-      jobs.get(jobId)?.abort();
+    async encode(model, text) {
+      return engine.tokens(engine.encode(text, model), model);
     },
-    async encode(text): Promise<TokenView[]> {
-      return engine.tokens(engine.encode(text));
+    async tokens(model, ids) {
+      return engine.tokens(ids, model);
     },
-    async tokens(ids) {
-      return engine.tokens(ids);
+    run(ref) {
+      return engine.run(ref);
     },
-    analyze(spec: AnalyzeSpec): Promise<AnalyzeResult> {
-      return engine.analyze(spec);
+    analyze(jobId, kind, req, onProgress) {
+      return job(jobId, (signal) => engine.analyze(kind, req, { signal, ...(onProgress ? { onProgress } : {}) }));
     },
-    lens(jobId, runId, opts: LensOptions): Promise<LensResult> {
-      return job(jobId, async (signal) => {
-        return withPieces(await engine.sessionFor(runId).lens(opts, signal));
-      });
+    async datasetLoad(source, mapping) {
+      const bytes = source.kind === 'bytes' ? source.bytes : await fetchBytes(source.url, `dataset ${source.name}`);
+      return engine.datasetLoad(bytes, source.name, mapping ? { mapping } : {});
     },
-    attention(runId): Promise<AttentionResult> {
-      return engine.sessionFor(runId).attention();
+    artifactImport(_kind, model, bytes, name) {
+      return engine.importTunedLens(bytes, name, model);
     },
-    residual(spec, alpha) {
-      return engine.residual(spec.tokens, spec.path, { alpha });
+    artifactExport(id) {
+      return engine.exportArtifact(id);
     },
-    skipSweep(jobId, prompts, modes, onProgress) {
-      return job(jobId, (signal) => engine.skipSweep(prompts, { modes, signal, onProgress }));
+    async artifactDrop(id) {
+      engine.dropArtifact(id);
     },
-    chainSearch(jobId, examples, opts, onProgress) {
-      return job(jobId, (signal) => engine.chainSearch(examples, { ...opts, signal, onProgress }));
-    },
-    async tunedLoad(bytes, name) {
-      return engine.loadTunedLens(bytes, name);
-    },
-    tunedTrain(jobId, texts, opts, onProgress) {
-      return job(jobId, async (signal) => {
-        const ids = texts.map((t) => engine.encode(t));
-        const r = await engine.trainTunedLens(ids, opts, onProgress, signal);
-        return { info: r.info, losses: r.losses };
-      });
-    },
-    tunedCompare(jobId, texts) {
-      return job(jobId, (signal) => engine.compareLenses(texts.map((t) => engine.encode(t)), signal));
-    },
-    tunedExport() {
-      return engine.exportTunedLens();
-    },
-    tunedLens(jobId, spec, opts) {
-      return job(jobId, async (signal) => {
-        return withPieces(await engine.tunedLens(spec.tokens, spec.path, opts, signal));
-      });
-    },
-    async depthProfile(spec) {
-      const layers = engine.info?.layers ?? 0;
-      const residual = await engine.residual(spec.tokens, spec.path);
-      const t = await engine.trace(spec.tokens, spec.path, { topk: 1 });
-      const mean = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / Math.max(1, a.length);
-      return {
-        path: t.path, layers, residual,
-        lensKl: t.lens.rows.map((r) => mean(r.klToFinal)),
-        lensEntropy: t.lens.rows.map((r) => mean(r.entropy)),
-        lensTop1: t.lens.rows.map((r) => mean(r.topProbs)),
-      };
-    },
-    pathEffect(spec, target) {
-      const path = spec.path ?? Array.from({ length: engine.info?.layers ?? 0 }, (_, i) => i);
-      return engine.pathEffect(spec.tokens, path, spec.interventions ?? [], target === undefined ? {} : { target });
+    async memory() {
+      return engine.memory();
     },
   };
 }

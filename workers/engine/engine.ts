@@ -1,40 +1,47 @@
+/**
+ * The engine one host drives (a Web Worker, or Node for the CLI and tests): a registry
+ * of models, run caches and artifacts (registry.ts), and `analyze(kind, request)` over
+ * the registered analyses (analyses/index.ts). Every method takes and returns plain data.
+ */
+import type { AnalysisKind, AnalyzeRequest, OptionsOf, ProgressOf, ResultOf } from '../../src/contracts/analyses';
+import type { ColumnMapping, DatasetInfo } from '../../src/contracts/dataset';
+import type { ArtifactInfo, MemoryReport, RunSummary } from '../../src/contracts/engine-api';
 import type { ModelInfo } from '../../src/contracts/model';
-import type { AnalyzeResult, AnalyzeSpec } from '../../src/contracts/engine-api';
-import type { Float32Tensor, Intervention, LensOptions, RunResult, RunSpec } from '../../src/contracts/run';
-import type { PathEffect } from '../../src/contracts/depth';
+import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
+import type { RunRef } from '../../src/contracts/run-ref';
+import type { TunedLensInfo } from '../../src/contracts/depth';
+import { exportActivationSet } from './artifacts/activation-set';
+import type { AnalysisContext } from './analyses/analysis';
 import { chainNotation } from './analyses/chain';
-import { pathEffect } from './analyses/path-effect';
-import { chainSearch, type ChainExample, type ChainSearchOptions, type ChainSearchResult } from './analyses/chain-search';
-import { residualAnalysis, type ResidualOptions, type ResidualResult } from './analyses/residual';
-import { skipSweep, type SkipSweepOptions, type SkipSweepResult } from './analyses/skip-sweep';
-import { lensLabels, trace, type TraceOptions, type TraceResult } from './analyses/trace';
-import { disposeTunedLens, loadTunedLens, saveTunedLens, tunedLensRows, type TunedLens, type TunedLensInfo, type TunedLensResult } from './analyses/tuned-lens';
-import { lensKlPerLayer, trainTunedLens, type TrainOptions } from './analyses/tuned-lens-train';
+import { ANALYSES } from './analyses/index';
+import { residualNorms } from './analyses/trace';
+import { loadTunedLens, saveTunedLens } from './analyses/tuned-lens';
+import { openDataset, type OpenOptions } from './datasets';
 import { fail } from './errors';
-import { defaultPath, disposeForward, forward, readLastLogits } from './forward/forward';
+import { readLastLogits } from './forward/forward';
 import { openCheckpoint } from './io/checkpoint';
 import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerprint';
 import { bufferSource, type FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
-import type { LoadedModel } from './models/common/types';
-import { RunSession } from './session';
+import { Registry, type ModelEntry } from './registry';
+import type { RunCache } from './run-cache';
 import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
+import * as tf from '@tensorflow/tfjs-core';
 
-/**
- * The engine one host (a Web Worker, or Node for the CLI and tests) drives: at most
- * one model loaded; every method takes and returns plain data.
- */
+export interface AnalyzeHost<K extends AnalysisKind> {
+  signal?: AbortSignal;
+  onProgress?: (p: ProgressOf<K>) => void;
+}
+
 export class Engine {
-  private session?: RunSession;
+  readonly registry = new Registry();
   /** Fingerprint of the last checkpoint opened (see io/fingerprint.ts). */
   lastFingerprint: Fingerprint | undefined;
-  private loaded?: { model: LoadedModel; info: ModelInfo; dispose: () => void; tokenizer?: TextTokenizer };
-  /** The tuned lens for the loaded model (dropped with it). */
-  private tuned?: { lens: TunedLens; info: TunedLensInfo };
+  private nextDataset = 1;
 
-  /** Loads a checkpoint; with `expect`, refuses files whose fingerprint differs (a local-file permalink). */
-  async load(files: FileSet, opts: LoadOptions & { expect?: Fingerprint } = {}): Promise<ModelInfo> {
+  /** Loads a checkpoint as a new model; with `expect`, refuses files whose fingerprint differs (a local-file permalink). */
+  async load(files: FileSet, opts: LoadOptions & { expect?: Fingerprint; label?: string } = {}): Promise<ModelEntry> {
     const ckpt = await openCheckpoint(files);
     const config = files.open('config.json');
     this.lastFingerprint = config ? await fingerprint(ckpt, config) : undefined;
@@ -44,159 +51,147 @@ export class Engine {
     }
     const tokenizer = await TextTokenizer.fromCheckpoint(ckpt);
     const next = await loadModel(ckpt, opts);
-    this.unload();
-    this.loaded = tokenizer ? { ...next, tokenizer } : next;
-    return next.info;
+    const cfgBos = (ckpt.config as Record<string, unknown>)['bos_token_id'];
+    const bosId = Number.isInteger(cfgBos) ? (cfgBos as number) : tokenizer?.bos;
+    return this.registry.addModel({
+      label: opts.label ?? files.label, model: next.model, info: next.info, dispose: next.dispose,
+      ...(tokenizer ? { tokenizer } : {}), ...(bosId !== undefined ? { bosId } : {}),
+    });
   }
 
-  unload(): void {
-    this.unloadTunedLens();
-    this.session?.dispose();
-    this.session = undefined;
-    this.loaded?.dispose();
-    this.loaded = undefined;
+  /** Unloads one model (its runs and artifacts go with it), or every model. */
+  unload(id?: string): void {
+    if (id === undefined) this.registry.clear();
+    else this.registry.dropModel(id);
   }
 
+  /** The model loaded last (the CLI's one model). */
   get info(): ModelInfo | undefined {
-    return this.loaded?.info;
+    return this.registry.modelIds().length ? this.registry.model().info : undefined;
   }
 
-  get hasTokenizer(): boolean {
-    return this.loaded?.tokenizer !== undefined;
-  }
-
-  private need(): NonNullable<Engine['loaded']> {
-    if (!this.loaded) fail('no model is loaded');
-    return this.loaded;
+  model(id?: string): ModelEntry {
+    return this.registry.model(id);
   }
 
   /** Text → ids (BOS per tokenizer_config.json); refuses when the checkpoint has no tokenizer.json. */
-  encode(text: string): number[] {
-    const m = this.need();
+  encode(text: string, model?: string): number[] {
+    const m = this.registry.model(model);
     if (text.length === 0) fail('the prompt is empty: type some text');
-    if (!m.tokenizer) fail(`this model has no tokenizer.json, so text prompts cannot be used: give token ids instead`);
+    if (!m.tokenizer) fail('this model has no tokenizer.json, so text prompts cannot be used: give token ids instead');
     return m.tokenizer.encode(text);
   }
 
   /** Display pieces; `<id>` when there is no tokenizer. */
-  tokens(ids: number[]): TokenView[] {
-    const t = this.need().tokenizer;
+  tokens(ids: number[], model?: string): TokenView[] {
+    const t = this.registry.model(model).tokenizer;
     return t ? t.view(ids) : ids.map((id) => ({ id, text: `<${id}>` }));
   }
 
-  /** A forward run: only the requested captures come back, as typed arrays with shapes. */
-  async run(spec: RunSpec): Promise<RunResult> {
-    const { model } = this.need();
-    const path = spec.path ?? defaultPath(model.arch.layers);
-    const out = forward(model, spec.tokens, { path, interventions: spec.interventions ?? [], capture: spec.capture ?? [] });
+  private cache(ref: RunRef, capture: string[] = []): RunCache {
+    return this.registry.run(ref.model, ref.tokens, ref.path, ref.interventions ?? [], capture);
+  }
+
+  /** Runs the spec (or finds its cache) and summarises it: next-token top-k, residual norms. */
+  async run(ref: RunRef, topk = 10): Promise<RunSummary> {
+    const m = this.registry.model(ref.model);
+    const r = this.cache(ref);
+    r.pins++;
     try {
-      const logitsLast = await readLastLogits(out.logits);
+      const [T, V] = r.logits.shape;
+      const top = tf.tidy(() => tf.topk(tf.softmax(tf.slice(r.logits, [T - 1, 0], [1, V])), Math.min(topk, V)));
+      const [probs, ids] = await Promise.all([top.values.data(), top.indices.data()]);
+      tf.dispose([top.values, top.indices]);
+      const pieces = this.tokens(Array.from(ids), m.id);
+      return {
+        runId: r.id, model: m.id, path: r.path, notation: chainNotation(r.path, m.model.arch.layers), tokens: this.tokens(ref.tokens, m.id),
+        next: Array.from(ids, (id, i) => ({ id, text: pieces[i]?.text ?? String(id), prob: probs[i] as number })),
+        logitsLast: await readLastLogits(r.logits), residNorms: await residualNorms(r),
+      };
+    } finally {
+      r.pins--;
+    }
+  }
+
+  /** A forward with captures read back (nnsight-style: only what is asked for comes back). */
+  async capture(spec: RunSpec & { model?: string }): Promise<RunResult> {
+    const r = this.cache(spec, spec.capture ?? []);
+    r.pins++;
+    try {
       const captures: Record<string, Float32Tensor> = {};
-      for (const [name, t] of out.captures) captures[name] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
-      return { path, logitsLast, captures };
+      for (const p of spec.capture ?? []) {
+        for (const name of p.includes('*') ? r.hookNames(p) : [p]) {
+          const t = r.hook(name);
+          captures[name] = { shape: [...t.shape], data: Float32Array.from(await t.data()) };
+        }
+      }
+      return { path: r.path, logitsLast: await readLastLogits(r.logits), captures };
     } finally {
-      disposeForward(out);
+      r.pins--;
     }
   }
 
-  /** Runs the prompt and keeps it as the current session (the previous one is disposed). */
-  async analyze(spec: AnalyzeSpec): Promise<AnalyzeResult> {
-    const { model } = this.need();
-    const path = spec.path ?? defaultPath(model.arch.layers);
-    const next = RunSession.start(model, spec.tokens, path, spec.interventions ?? []);
-    this.session?.dispose();
-    this.session = next;
-    return { ...(await next.summary((ids) => this.tokens(ids))), tokens: this.tokens(spec.tokens), notation: chainNotation(path, model.arch.layers) };
-  }
-
-  /** The session for `runId`, or a clear error when a newer run replaced it. */
-  sessionFor(runId: number): RunSession {
-    if (!this.session || this.session.id !== runId) fail('this run has been replaced by a newer one; run the prompt again');
-    return this.session;
-  }
-
-  async trace(tokens: number[], path: number[] | undefined, opts: TraceOptions = {}): Promise<TraceResult> {
-    const { model } = this.need();
-    return trace(model, tokens, path ?? defaultPath(model.arch.layers), opts);
-  }
-
-  /** Residual-stream analytics of one run (METHODS §5–7). */
-  async residual(tokens: number[], path: number[] | undefined, opts: ResidualOptions = {}): Promise<ResidualResult> {
-    const { model } = this.need();
-    return residualAnalysis(model, tokens, path ?? defaultPath(model.arch.layers), opts);
-  }
-
-  /** Skip each layer of the default path over a prompt set (METHODS §5). */
-  /** How `path` changes the last-position output against the full model (both with `interventions`). */
-  async pathEffect(tokens: number[], path: number[], interventions: Intervention[] = [], opts: { k?: number; target?: number } = {}): Promise<PathEffect> {
-    const { model } = this.need();
-    return pathEffect(model, tokens, path, interventions, (id) => this.tokens([id])[0]?.text ?? String(id), opts);
-  }
-
-  async skipSweep(prompts: number[][], opts: SkipSweepOptions = {}): Promise<SkipSweepResult> {
-    const { model } = this.need();
-    return skipSweep(model, prompts, defaultPath(model.arch.layers), opts);
-  }
-
-  /** Monte Carlo tree search over chains of layers (CoLa, METHODS §8) for (prompt, target) examples. */
-  async chainSearch(examples: ChainExample[], opts: ChainSearchOptions = {}): Promise<ChainSearchResult> {
-    const { model } = this.need();
-    return chainSearch(model, examples, opts);
-  }
-
-  /** Tuned-lens translators from a safetensors file (keys `{i}.weight`, `{i}.bias`); replaces the current lens. */
-  async loadTunedLens(bytes: Uint8Array, name = 'tuned-lens.safetensors'): Promise<TunedLensInfo> {
-    const next = await loadTunedLens(bufferSource(bytes, name), this.need().model);
-    this.unloadTunedLens();
-    this.tuned = next;
-    return next.info;
-  }
-
-  /** Trains a lens on token-id texts (see tuned-lens-train.ts) and makes it the current lens. */
-  async trainTunedLens(texts: number[][], opts: Partial<TrainOptions> = {}, onProgress?: (step: number, loss: number) => void, signal?: AbortSignal): Promise<{ info: TunedLensInfo; losses: Float64Array; layerLosses: Float64Array[]; tokensPerStep: number }> {
-    const { lens, losses, layerLosses, tokensPerStep } = await trainTunedLens(this.need().model, texts, opts, onProgress, signal);
-    this.unloadTunedLens();
-    const info: TunedLensInfo = { layers: lens.layers, dModel: lens.dModel, source: 'trained in the page', missingBias: [] };
-    this.tuned = { lens, info };
-    return { info, losses, layerLosses, tokensPerStep };
-  }
-
-  get tunedLensInfo(): TunedLensInfo | undefined {
-    return this.tuned?.info;
-  }
-
-  private needLens(): TunedLens {
-    if (!this.tuned) fail('no tuned lens is loaded: load a lens file or train one first');
-    return this.tuned.lens;
-  }
-
-  /** The current lens as F32 safetensors bytes (re-loadable with loadTunedLens). */
-  exportTunedLens(): Promise<Uint8Array> {
-    return saveTunedLens(this.needLens());
-  }
-
-  unloadTunedLens(): void {
-    if (this.tuned) disposeTunedLens(this.tuned.lens);
-    this.tuned = undefined;
-  }
-
-  /** Tuned-lens rows of one run, laid out like trace's logit lens (rows ↔ translators: analyses/tuned-lens.ts). */
-  async tunedLens(tokens: number[], path: number[] | undefined, opts: LensOptions = {}, signal?: AbortSignal): Promise<TunedLensResult> {
-    const { model } = this.need();
-    const lens = this.needLens();
-    const p = path ?? defaultPath(model.arch.layers);
-    const out = forward(model, tokens, { path: p, keepResiduals: true });
+  /** One registered analysis; runs it hands out are pinned (never evicted) until it settles. */
+  async analyze<K extends AnalysisKind>(kind: K, req: AnalyzeRequest<K>, host: AnalyzeHost<K> = {}): Promise<ResultOf<K>> {
+    const analysis = ANALYSES[kind];
+    if (!analysis) fail(`unknown analysis "${String(kind)}" (analyses: ${Object.keys(ANALYSES).join(', ')})`);
+    const model = this.registry.model(req.run?.model ?? req.model);
+    const ref = req.run ? { ...req.run, model: model.id } : undefined;
+    const held: RunCache[] = [];
+    const hold = (r: RunCache): RunCache => {
+      r.pins++;
+      held.push(r);
+      return r;
+    };
+    const ctx: AnalysisContext<K> = {
+      registry: this.registry,
+      model,
+      ref,
+      runRef: () => ref ?? fail(`the ${kind} analysis needs a run (tokens, path, interventions)`),
+      run: (capture = []) => hold(this.cache(ref ?? fail(`the ${kind} analysis needs a run (tokens, path, interventions)`), capture)),
+      runOf: (r, capture = []) => hold(this.cache({ ...r, model: model.id }, capture)),
+      signal: host.signal ?? new AbortController().signal,
+      progress: (p) => host.onProgress?.(p),
+      pieces: (ids) => this.tokens(ids, model.id).map((v) => v.text),
+    };
+    const opts = { ...analysis.defaults, ...(req.options ?? {}) } as OptionsOf<K>;
     try {
-      return await tunedLensRows(model, lens, out.residuals, out.logits, p, lensLabels(p), opts, signal);
+      return await analysis.run(ctx, opts);
     } finally {
-      disposeForward(out);
+      for (const r of held) r.pins--;
     }
   }
 
-  /** Mean KL(P_final ‖ P_row) per layer input (default path) over `texts`: logit lens vs the current tuned lens, nats. */
-  async compareLenses(texts: number[][], signal?: AbortSignal): Promise<{ logit: Float64Array; tuned: Float64Array }> {
-    const { model } = this.need();
-    const lens = this.needLens();
-    return { logit: await lensKlPerLayer(model, undefined, texts, signal), tuned: await lensKlPerLayer(model, lens, texts, signal) };
+  /** Parses a dataset into a dataset artifact. */
+  datasetLoad(bytes: Uint8Array, name: string, opts: Omit<OpenOptions, 'id'> & { mapping?: ColumnMapping } = {}): DatasetInfo {
+    const id = `d${this.nextDataset++}`;
+    const ds = openDataset(bytes, name, { ...opts, id });
+    const a = this.registry.addArtifact({ kind: 'dataset', label: name, dataset: ds });
+    ds.info.id = a.id;
+    return ds.info;
+  }
+
+  /** A tuned lens from safetensors bytes for a model (keys `{i}.weight`, `{i}.bias`). */
+  async importTunedLens(bytes: Uint8Array, name: string, model?: string): Promise<ArtifactInfo & { lens: TunedLensInfo }> {
+    const m = this.registry.model(model);
+    const { lens, info } = await loadTunedLens(bufferSource(bytes, name), m.model);
+    const a = this.registry.addArtifact({ kind: 'tuned-lens', model: m.id, label: name, lens, info });
+    return { ...this.registry.artifactInfo(a), lens: info };
+  }
+
+  /** An artifact as a file (safetensors for lenses and activation sets). */
+  exportArtifact(id: string): Promise<Uint8Array> {
+    const a = this.registry.anyArtifact(id);
+    if (a.kind === 'tuned-lens') return saveTunedLens(a.lens);
+    if (a.kind === 'activations') return Promise.resolve(exportActivationSet(a.set));
+    return fail(`artifact ${id} is a dataset: it is exported as the file it was read from`);
+  }
+
+  dropArtifact(id: string): void {
+    this.registry.dropArtifact(id);
+  }
+
+  memory(): MemoryReport {
+    return this.registry.memory();
   }
 }

@@ -12,7 +12,9 @@ export function commonOptions(multiple = false): NonNullable<ParseArgsConfig['op
     prompt: { type: 'string', multiple },
     ids: { type: 'string', multiple },
     backend: { type: 'string', default: 'wasm' },
+    spec: { type: 'string' },
     json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   };
 }
 
@@ -58,12 +60,47 @@ export function promptArgs(values: Values, usage: string): PromptArgs {
   return ids ? { model, backend, ids } : { model, backend, texts: texts ?? [] };
 }
 
+/** Starts the backend and loads the model (labelled by its directory). */
+export async function loadEngine(model: string, backend: 'wasm' | 'cpu'): Promise<Engine> {
+  await initNodeBackend(backend);
+  const engine = new Engine();
+  await engine.load(await dirFileSet(model), { label: model });
+  return engine;
+}
+
 /** Starts the backend, loads the model and returns one id list per prompt. */
 export async function loadPrompts(a: PromptArgs): Promise<{ engine: Engine; prompts: number[][] }> {
-  await initNodeBackend(a.backend);
-  const engine = new Engine();
-  await engine.load(await dirFileSet(a.model));
+  const engine = await loadEngine(a.model, a.backend);
   return { engine, prompts: a.ids ?? (a.texts ?? []).map((t) => engine.encode(t)) };
+}
+
+/** What a command prints: one JSON object with --json, else the human-readable summary. */
+export interface CommandOutput {
+  json: Record<string, unknown>;
+  summary: string;
+}
+
+export interface Command {
+  usage: string;
+  /** One line: what the command does. */
+  about: string;
+  /** Flag → what it means. */
+  flags: [string, string][];
+  run: (args: string[]) => Promise<CommandOutput>;
+}
+
+/** Flags every model command shares, for --help. */
+export const COMMON_FLAGS: [string, string][] = [
+  ['--model DIR', 'checkpoint folder: config.json, *.safetensors (one file or shards), optionally tokenizer.json'],
+  ['--prompt TEXT | --ids 1,2,3', 'the input: text (needs tokenizer.json) or token ids'],
+  ['--spec run.json', 'a run spec: {"path": [layer indices], "interventions": [{hook, kind, heads?, positions?, value?}]}'],
+  ['--backend wasm|cpu', 'TensorFlow.js backend (default wasm)'],
+  ['--json', 'print one JSON object instead of the summary'],
+];
+
+/** A fixed-width number for summaries. */
+export function fmt(x: number, digits = 4): string {
+  return Number.isFinite(x) ? x.toPrecision(digits) : String(x);
 }
 
 /** The model block every command's JSON starts with. */

@@ -1,9 +1,9 @@
-/** `strata skip-sweep`: skip each layer at positions ≥ 1 over a prompt or prompt set (METHODS §5) as JSON. */
+/** `strata skip-sweep`: skip each layer at positions ≥ 1 over a prompt or prompt set (METHODS §5). */
 import { parseArgs } from 'node:util';
-import type { SkipModeResult } from '../engine/analyses/skip-sweep';
-import { commonOptions, loadPrompts, modelJson, promptArgs } from './cli-args';
+import type { SkipModeResult } from '../../src/contracts/depth';
+import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, modelJson, promptArgs, type Command } from './cli-args';
 
-export const SKIP_SWEEP_USAGE = 'strata skip-sweep --model DIR (--prompt TEXT | --ids 1,2,3)... [--progress] [--backend wasm|cpu] --json';
+const USAGE = 'strata skip-sweep --model DIR (--prompt TEXT | --ids 1,2,3)... [--progress] [--backend wasm|cpu] [--json]';
 
 function modeJson(m: SkipModeResult | undefined): Record<string, unknown> {
   if (!m) throw new Error('skip mode missing');
@@ -22,21 +22,31 @@ function modeJson(m: SkipModeResult | undefined): Record<string, unknown> {
  * MLP-only skips under `attn` and `mlp`. Repeat --prompt or --ids for a prompt set
  * (every quantity is then a max over prompts; top1Agree a share over all positions ≥ 1).
  */
-export async function skipSweepCommand(args: string[]): Promise<Record<string, unknown>> {
-  const { values } = parseArgs({
-    args,
-    options: { ...commonOptions(true), progress: { type: 'boolean', default: false } },
-    strict: true,
-  });
-  const { engine, prompts } = await loadPrompts(promptArgs(values, `usage: ${SKIP_SWEEP_USAGE}`));
-  const onProgress = values.progress ? (done: number, total: number) => void process.stderr.write(`skip-sweep: ${done}/${total} layers done\n`) : undefined;
-  const r = await engine.skipSweep(prompts, onProgress ? { onProgress } : {});
-  return {
-    model: modelJson(engine),
-    prompts: prompts.map((ids) => engine.tokens(ids)),
-    path: r.path,
-    ...modeJson(r.modes.layer),
-    attn: modeJson(r.modes.attn),
-    mlp: modeJson(r.modes.mlp),
-  };
-}
+export const skipSweepCommand: Command = {
+  usage: USAGE,
+  about: 'skip each layer (and each sublayer) in turn and measure the effect on the output and later layers',
+  flags: [...COMMON_FLAGS.filter(([f]) => !f.startsWith('--spec')), ['--prompt/--ids (repeated)', 'a prompt set: every quantity is a max over prompts'], ['--progress', 'report each layer done on stderr']],
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: { ...commonOptions(true), progress: { type: 'boolean', default: false } },
+      strict: true,
+    });
+    const { engine, prompts } = await loadPrompts(promptArgs(values, `usage: ${USAGE}`));
+    const r = await engine.analyze('skip-sweep', { options: { prompts } }, {
+      ...(values.progress ? { onProgress: (p) => void process.stderr.write(`skip-sweep: ${p.done}/${p.total} ${p.unit} done\n`) } : {}),
+    });
+    const json = {
+      model: modelJson(engine),
+      prompts: prompts.map((ids) => engine.tokens(ids)),
+      path: r.path,
+      ...modeJson(r.modes.layer),
+      attn: modeJson(r.modes.attn),
+      mlp: modeJson(r.modes.mlp),
+    };
+    const L = r.modes.layer;
+    const rows = r.path.map((l, s) => `  ${String(l).padStart(5)}  ${fmt(L?.outputL2[s] as number).padStart(9)} ${fmt(L?.kl[s] as number).padStart(9)} ${fmt(L?.top1Agree[s] as number).padStart(9)}   ${fmt(r.modes.attn?.outputL2[s] as number).padStart(9)} ${fmt(r.modes.mlp?.outputL2[s] as number).padStart(9)}`);
+    const summary = [`skip-sweep: ${prompts.length} prompt(s), depth score ${fmt(L?.depthScore ?? NaN, 3)} (output-weighted mean layer)`, '  layer  outputL2       KL  top1 same   attn L2    mlp L2', ...rows].join('\n');
+    return { json, summary };
+  },
+};

@@ -25,7 +25,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';
+import { CHAIN_SEARCH_DEFAULTS } from '../../../src/contracts/chain-search';
 import { defaultPath, disposeForward, forward, validateRun } from '../forward/forward';
+import { defineAnalysis } from './analysis';
 import type { LoadedModel } from '../models/common/types';
 import { MAX_SEGMENT, chainNotation } from './chain';
 import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/depth';
@@ -243,3 +245,16 @@ function selectChild(node: Node, c: number, qMin: number, qMax: number): Node {
   if (!pick) fail('chain search: no child left to explore (internal error)');
   return pick;
 }
+
+/** `chain-search` over the examples (prompt, target) with the page's settings. */
+export const chainSearchAnalysis = defineAnalysis({
+  name: 'chain-search',
+  defaults: CHAIN_SEARCH_DEFAULTS,
+  run(ctx, { examples, ...settings }) {
+    return chainSearch(ctx.model.model, examples, {
+      ...settings,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress({ done: p.done, total: p.budget, unit: 'chains', best: p.best }),
+    });
+  },
+});

@@ -1,8 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KlDirection, LensOptions, LensResult, LensRow } from '../../../src/contracts/run';
 import { fail } from '../errors';
-import { applyNorm, unembed } from '../models/common/ops';
+import { decodeResidual } from '../forward/decode-residual';
 import type { LoadedModel } from '../models/common/types';
+import { LENS_DEFAULTS } from '../../../src/contracts/lens';
+import { defineAnalysis } from './analysis';
+
+/** Row labels for a lens over a path: embed, one per step, the last being the output. */
+export function lensLabels(path: number[]): string[] {
+  return ['embed', ...path.map((l, s) => (s === path.length - 1 ? `final (step ${s}, layer ${l})` : `step ${s} (layer ${l})`))];
+}
+
+/** A lens result with the display piece of every id it holds (targets and top-k). */
+export function withPieces<R extends LensResult>(r: R, pieces: (ids: number[]) => string[]): R {
+  const ids = [...new Set([...r.target, ...r.rows.flatMap((row) => Array.from(row.topIds))])];
+  const texts = pieces(ids);
+  return { ...r, pieces: Object.fromEntries(ids.map((id, i) => [id, texts[i] ?? String(id)])) };
+}
+
+/** `lens`: the logit lens of the request's run, from its cache. */
+export const lensAnalysis = defineAnalysis({
+  name: 'lens',
+  defaults: LENS_DEFAULTS,
+  async run(ctx, opts) {
+    const r = ctx.run();
+    return withPieces(await logitLens(ctx.model.model, r.residuals, r.logits, lensLabels(r.path), opts, ctx.signal), ctx.pieces);
+  },
+});
 
 /**
  * Logit lens (METHODS.md §1). Row 0 decodes the embeddings, row s+1 the output of
@@ -45,7 +69,7 @@ export async function logitLens(
         const last = r === residuals.length - 1;
         const stats = tf.tidy(() => {
           const h = sliceRows(residuals[r] as tf.Tensor2D);
-          const lp = last ? finalLp : tf.logSoftmax(unembed(applyNorm(translate ? translate(r, h) : h, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+          const lp = last ? finalLp : decodeResidual(model, translate ? translate(r, h) : h);
           return reduceRow(lp, finalLp, targetT, k, kl);
         });
         const [topIds, topVals, entropy, klv, tprob, trank] = await Promise.all([

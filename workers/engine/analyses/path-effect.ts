@@ -1,22 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PathEffect } from '../../../src/contracts/depth';
-import type { Intervention } from '../../../src/contracts/run';
+import { PATH_EFFECT_DEFAULTS } from '../../../src/contracts/path-effect';
 import { fail } from '../errors';
-import { defaultPath, disposeForward, forward } from '../forward/forward';
-import type { LoadedModel } from '../models/common/types';
+import { defaultPath } from '../forward/forward';
+import type { RunCache } from '../run-cache';
+import { defineAnalysis } from './analysis';
 
-/** Log-probabilities [V] at the last position of one run. */
-async function lastLogProbs(model: LoadedModel, tokens: number[], path: number[], interventions: Intervention[]): Promise<Float32Array> {
-  const out = forward(model, tokens, { path, interventions });
-  try {
-    const [T, V] = out.logits.shape;
-    const lp = tf.tidy(() => tf.logSoftmax(tf.slice(out.logits, [T - 1, 0], [1, V])));
-    const data = Float32Array.from(await lp.data());
-    lp.dispose();
-    return data;
-  } finally {
-    disposeForward(out);
-  }
+/** Log-probabilities [V] at the last position of one cached run. */
+async function lastLogProbs(run: RunCache): Promise<Float32Array> {
+  const [T, V] = run.logits.shape;
+  const lp = tf.tidy(() => tf.logSoftmax(tf.slice(run.logits, [T - 1, 0], [1, V])));
+  const data = Float32Array.from(await lp.data());
+  lp.dispose();
+  return data;
 }
 
 function topk(lp: Float32Array, k: number): number[] {
@@ -34,16 +30,17 @@ function rankOf(lp: Float32Array, id: number): number {
 }
 
 /**
- * The path's effect on the next-token distribution (issue 5 item 2): two forwards,
- * the full model and the path, both with this run's interventions; reductions over
- * the [V] vector at the last position only, in float64 on the host.
+ * The path's effect on the next-token distribution (issue 5 item 2): the run (its path)
+ * against the full model's run, both with the run's interventions (both read from the
+ * run caches: the page already holds both); reductions over the [V] vector at the last
+ * position only, in float64 on the host.
  */
 export async function pathEffect(
-  model: LoadedModel, tokens: number[], path: number[], interventions: Intervention[],
-  piece: (id: number) => string, opts: { k?: number; target?: number } = {},
+  fullRun: RunCache, pathRun: RunCache, piece: (id: number) => string, opts: { k?: number; target?: number } = {},
 ): Promise<PathEffect> {
-  const full = await lastLogProbs(model, tokens, defaultPath(model.arch.layers), interventions);
-  const edited = await lastLogProbs(model, tokens, path, interventions);
+  const path = pathRun.path;
+  const full = await lastLogProbs(fullRun);
+  const edited = await lastLogProbs(pathRun);
   const V = full.length;
   const k = Math.min(opts.k ?? 5, V);
   let kl = 0;
@@ -70,3 +67,14 @@ export async function pathEffect(
     },
   };
 }
+
+export const pathEffectAnalysis = defineAnalysis({
+  name: 'path-effect',
+  defaults: PATH_EFFECT_DEFAULTS,
+  run(ctx, opts) {
+    const ref = ctx.runRef();
+    const pathRun = ctx.run();
+    const fullRun = ctx.runOf({ ...ref, path: defaultPath(ctx.model.model.arch.layers) });
+    return pathEffect(fullRun, pathRun, (id) => ctx.pieces([id])[0] ?? String(id), opts);
+  },
+});

@@ -11,9 +11,12 @@
  * the stream it is added to, not against the MLP's input.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeForward, forward } from '../forward/forward';
+import { fail } from '../errors';
 import type { LoadedModel } from '../models/common/types';
+import type { RunCache } from '../run-cache';
 import type { MassiveActivation, MeanMax, ResidualResult } from '../../../src/contracts/depth';
+import { RESIDUAL_DEFAULTS } from '../../../src/contracts/residual';
+import { defineAnalysis } from './analysis';
 
 /** Denominator clamp for ratios and cosines (METHODS §5), in the activations' own units. */
 export const NORM_EPS = 1e-6;
@@ -82,22 +85,20 @@ export function voidMargins(norms: ArrayLike<number>, alpha: number): Float64Arr
   return out;
 }
 
-/** One forward with the four residual hooks captured, then everything reduced on the device. */
-export async function residualAnalysis(model: LoadedModel, tokens: number[], path: number[], opts: ResidualOptions = {}): Promise<ResidualResult> {
-  const alpha = opts.alpha ?? 0.8;
-  const k = opts.massiveTopK ?? 5;
-  const names = ['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'hook_resid_post'];
-  const out = forward(model, tokens, { path, capture: names.map((n) => `blocks.*.${n}`) });
+/** The four residual hooks of a cached run, everything reduced on the device. */
+export async function residualStats(model: LoadedModel, run: RunCache, opts: ResidualOptions = {}): Promise<ResidualResult> {
+  const alpha = opts.alpha ?? RESIDUAL_DEFAULTS.alpha;
+  const k = opts.massiveTopK ?? RESIDUAL_DEFAULTS.massiveTopK;
+  if (!(alpha >= 0 && alpha <= 1)) fail(`residual: alpha must be in 0..1, got ${alpha}`);
+  if (!(Number.isInteger(k) && k >= 1)) fail(`residual: massiveTopK must be a positive integer, got ${k}`);
+  run.ensure(['hook_resid_pre', 'hook_attn_out', 'hook_mlp_out', 'hook_resid_post'].map((n) => `blocks.*.${n}`));
+  const { path } = run;
   const S = path.length;
-  const T = tokens.length;
+  const T = run.tokens.length;
   const d = model.arch.dModel;
   const kk = Math.min(k, T * d);
-  try {
-    const get = (s: number, n: string): tf.Tensor2D => {
-      const t = out.captures.get(`blocks.${s}.${n}`);
-      if (!t) throw new Error(`capture blocks.${s}.${n} is missing`);
-      return t as tf.Tensor2D;
-    };
+  {
+    const get = (s: number, n: string): tf.Tensor2D => run.hook(`blocks.${s}.${n}`) as tf.Tensor2D;
     const [statsT, idxT, valsT] = tf.tidy(() => {
       const stats = tf.stack(path.map((_, s) => stepStats(get(s, 'hook_resid_pre'), get(s, 'hook_attn_out'), get(s, 'hook_mlp_out'), get(s, 'hook_resid_post'))));
       const flat = tf.stack(path.map((_, s) => tf.reshape(get(s, 'hook_resid_post'), [T * d]))) as tf.Tensor2D;
@@ -158,7 +159,11 @@ export async function residualAnalysis(model: LoadedModel, tokens: number[], pat
       residNorms,
       massive,
     };
-  } finally {
-    disposeForward(out);
   }
 }
+
+export const residualAnalysis = defineAnalysis({
+  name: 'residual',
+  defaults: RESIDUAL_DEFAULTS,
+  run: (ctx, opts) => residualStats(ctx.model.model, ctx.run(), opts),
+});

@@ -13,7 +13,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
-import { disposeForward, forward, validateRun } from '../forward/forward';
+import { SKIP_SWEEP_DEFAULTS } from '../../../src/contracts/skip-sweep';
+import { defaultPath, disposeForward, forward, validateRun } from '../forward/forward';
+import { defineAnalysis } from './analysis';
 import type { LoadedModel } from '../models/common/types';
 import { NORM_EPS } from './residual';
 import type { SkipMode, SkipModeResult, SkipSweepResult } from '../../../src/contracts/depth';
@@ -151,3 +153,17 @@ export async function skipSweep(model: LoadedModel, prompts: number[][], path: n
   }
   return { path, prompts: prompts.length, modes: result };
 }
+
+/** `skip-sweep` over `prompts` (default: the request's run tokens) on the model's full path. */
+export const skipSweepAnalysis = defineAnalysis({
+  name: 'skip-sweep',
+  defaults: SKIP_SWEEP_DEFAULTS,
+  run(ctx, opts) {
+    const prompts = opts.prompts.length ? opts.prompts : [ctx.runRef().tokens];
+    return skipSweep(ctx.model.model, prompts, defaultPath(ctx.model.model.arch.layers), {
+      modes: opts.modes,
+      signal: ctx.signal,
+      onProgress: (done, total) => ctx.progress({ done, total, unit: 'layer skips' }),
+    });
+  },
+});

@@ -17,10 +17,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';
 import { defaultPath, forward } from '../forward/forward';
-import { applyNorm, unembed } from '../models/common/ops';
+import { decodeResidual } from '../forward/decode-residual';
 import type { LoadedModel } from '../models/common/types';
 import { ensureGradients } from './gradients';
-import { disposeTunedLens, translate, type TunedLens } from './tuned-lens';
+import { TUNED_COMPARE_DEFAULTS, TUNED_TRAIN_DEFAULTS } from '../../../src/contracts/tuned-lens';
+import type { TunedLensInfo } from '../../../src/contracts/depth';
+import { defineAnalysis } from './analysis';
+import { disposeTunedLens, lensArtifact, translate, type TunedLens } from './tuned-lens';
 import type { TunedTrainSettings } from '../../../src/contracts/depth';
 import { mulberry32 as rng } from '../random';
 
@@ -61,7 +64,7 @@ export interface LensBatch {
 /** mean over rows of KL(P_final ‖ softmax(W_U · N(h + h·Wᵀ + b))), nats; differentiable in w and b. */
 export function lensKlLoss(model: LoadedModel, h: tf.Tensor2D, finalLp: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
-    const lp = tf.logSoftmax(unembed(applyNorm(translate(h, w, b), model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+    const lp = decodeResidual(model, translate(h, w, b));
     return tf.mean(tf.sum(tf.mul(tf.exp(finalLp), tf.sub(finalLp, lp)), 1)) as tf.Scalar;
   });
 }
@@ -273,7 +276,7 @@ export async function lensKlPerLayer(model: LoadedModel, lens: TunedLens | undef
     try {
       const klT = tf.tidy(() => tf.stack(batch.h.map((h, i) => {
         const x = lens ? translate(h, lens.weights[i] as tf.Tensor2D, lens.biases[i] as tf.Tensor1D) : h;
-        const lp = tf.logSoftmax(unembed(applyNorm(x, model.weights.lnFinal), model.weights.unembed, model.arch.finalSoftcap));
+        const lp = decodeResidual(model, x);
         return tf.sum(tf.relu(tf.sum(tf.mul(tf.exp(batch.finalLp), tf.sub(batch.finalLp, lp)), 1)));
       })));
       const kl = await klT.data();
@@ -286,3 +289,27 @@ export async function lensKlPerLayer(model: LoadedModel, lens: TunedLens | undef
   }
   return sum.map((s) => s / n);
 }
+
+/** `tuned-train`: trains a lens on the texts; the lens becomes an artifact of the model. */
+export const tunedTrainAnalysis = defineAnalysis({
+  name: 'tuned-train',
+  defaults: TUNED_TRAIN_DEFAULTS,
+  async run(ctx, { texts, ...settings }) {
+    if (texts.length === 0) fail('give the tuned lens some training text (one text per line)');
+    const r = await trainTunedLens(ctx.model.model, texts, settings, (step, loss) => ctx.progress({ done: step, total: settings.steps, unit: 'steps', loss }), ctx.signal);
+    const info: TunedLensInfo = { layers: r.lens.layers, dModel: r.lens.dModel, source: 'trained in the page', missingBias: [] };
+    const a = ctx.registry.addArtifact({ kind: 'tuned-lens', model: ctx.model.id, label: `tuned lens (trained, ${settings.steps} steps)`, lens: r.lens, info });
+    return { artifact: a.id, info, losses: r.losses };
+  },
+});
+
+/** `tuned-compare`: mean KL to the final output per layer, logit lens vs the lens artifact, nats. */
+export const tunedCompareAnalysis = defineAnalysis({
+  name: 'tuned-compare',
+  defaults: TUNED_COMPARE_DEFAULTS,
+  async run(ctx, { texts, lens: id }) {
+    if (texts.length === 0) fail('give some texts to compare the lenses on');
+    const lens = lensArtifact(ctx, id);
+    return { logit: await lensKlPerLayer(ctx.model.model, undefined, texts, ctx.signal), tuned: await lensKlPerLayer(ctx.model.model, lens, texts, ctx.signal) };
+  },
+});

@@ -21,8 +21,11 @@ import type { LensOptions, LensResult } from '../../../src/contracts/run';
 import { fail } from '../errors';
 import { readSafetensorsHeader, readTensorF32, type TensorEntry } from '../io/safetensors';
 import type { ByteSource } from '../io/source';
+import { writeSafetensors, type TensorOut } from '../io/safetensors-write';
 import type { LoadedModel } from '../models/common/types';
-import { logitLens } from './logit-lens';
+import { TUNED_LENS_DEFAULTS } from '../../../src/contracts/tuned-lens';
+import { defineAnalysis, type AnalysisContext } from './analysis';
+import { lensLabels, logitLens, withPieces } from './logit-lens';
 import type { TunedLensInfo } from '../../../src/contracts/depth';
 
 export interface TunedLens {
@@ -125,34 +128,13 @@ export async function loadTunedLens(source: ByteSource, model: LoadedModel): Pro
 /** F32 safetensors with keys `{i}.weight`, `{i}.bias` (i = 0..L−1) and tuned-lens config fields as metadata. */
 export async function saveTunedLens(lens: TunedLens): Promise<Uint8Array> {
   const { layers: L, dModel: d } = lens;
-  const parts: { name: string; shape: number[]; data: Float32Array }[] = [];
+  const parts: TensorOut[] = [];
   for (let i = 0; i < L; i++) {
-    parts.push({ name: `${i}.weight`, shape: [d, d], data: Float32Array.from(await (lens.weights[i] as tf.Tensor).data()) });
-    parts.push({ name: `${i}.bias`, shape: [d], data: Float32Array.from(await (lens.biases[i] as tf.Tensor).data()) });
+    parts.push({ name: `${i}.weight`, dtype: 'F32', shape: [d, d], data: Float32Array.from(await (lens.weights[i] as tf.Tensor).data()) });
+    parts.push({ name: `${i}.bias`, dtype: 'F32', shape: [d], data: Float32Array.from(await (lens.biases[i] as tf.Tensor).data()) });
   }
-  const header: Record<string, unknown> = {
-    // Strings only (safetensors metadata); the fields mirror tuned-lens's config.json.
-    __metadata__: { format: 'pt', lens_type: 'linear_tuned_lens', d_model: String(d), num_hidden_layers: String(L), bias: 'true' },
-  };
-  let off = 0;
-  for (const p of parts) {
-    header[p.name] = { dtype: 'F32', shape: p.shape, data_offsets: [off, off + 4 * p.data.length] };
-    off += 4 * p.data.length;
-  }
-  let json = JSON.stringify(header);
-  // Pad the header with spaces to a multiple of 8 bytes so the data is 8-aligned (safetensors convention).
-  json += ' '.repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
-  const hbytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + hbytes.length + off);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(hbytes.length), true);
-  out.set(hbytes, 8);
-  let pos = 8 + hbytes.length;
-  for (const p of parts) {
-    // Little-endian by definition of the format, whatever the platform's byte order.
-    for (let j = 0; j < p.data.length; j++, pos += 4) view.setFloat32(pos, p.data[j] as number, true);
-  }
-  return out;
+  // Strings only (safetensors metadata); the fields mirror tuned-lens's config.json.
+  return writeSafetensors(parts, { format: 'pt', lens_type: 'linear_tuned_lens', d_model: String(d), num_hidden_layers: String(L), bias: 'true' });
 }
 
 /**
@@ -178,3 +160,22 @@ export async function tunedLensRows(
   });
   return { ...res, translators };
 }
+
+/** The request's lens artifact: the one named, else the newest of the model. */
+export function lensArtifact(ctx: Pick<AnalysisContext<'tuned-lens'>, 'registry' | 'model'>, id: string | undefined): TunedLens {
+  const a = id ? ctx.registry.artifact('tuned-lens', id) : ctx.registry.latestArtifact('tuned-lens', ctx.model.id);
+  if (!a) fail('no tuned lens is loaded for this model: load a lens file or train one first');
+  if (a.model !== ctx.model.id) fail(`tuned lens ${a.id} belongs to model ${a.model}, not to ${ctx.model.id}`);
+  return a.lens;
+}
+
+/** `tuned-lens`: the run's rows decoded through a lens artifact. */
+export const tunedLensAnalysis = defineAnalysis({
+  name: 'tuned-lens',
+  defaults: TUNED_LENS_DEFAULTS,
+  async run(ctx, { lens: id, ...opts }) {
+    const lens = lensArtifact(ctx, id);
+    const r = ctx.run();
+    return withPieces(await tunedLensRows(ctx.model.model, lens, r.residuals, r.logits, r.path, lensLabels(r.path), opts, ctx.signal), ctx.pieces);
+  },
+});

@@ -29,7 +29,9 @@ export function openDataset(bytes: Uint8Array, name: string, options: OpenOption
     maxBytes: options.maxBytes,
     labelPrefix: options.labelPrefix ?? builtin?.labelPrefix,
   });
-  const mapping = options.mapping ?? builtin?.mapping ?? guessMapping(table.columns, table.rows, name);
+  const given = options.mapping ?? builtin?.mapping;
+  // A mapping naming only the label (a CLI --label-column) leaves the text or ids column to the guess.
+  const mapping = given && (given.text || given.ids) ? given : { ...guessMapping(table.columns, table.rows, name), ...(given?.label ? { label: given.label } : {}) };
   const { rows, notes } = mapRows(table, mapping, name);
   const { labels, labelBalance } = summarize(rows);
   const info: DatasetInfo = {

@@ -13,6 +13,14 @@ export interface ForwardOptions {
   capture?: string[];
   /** Keep the residual entering each step and the final residual ([S+1] × [T, d]). */
   keepResiduals?: boolean;
+  /**
+   * Several rows packed into one sequence (batched extraction): token t is position
+   * `positions[t]` of row `segments[t]`. Attention is causal within a row and never
+   * crosses rows (a block-diagonal mask), positions restart at each row, so every row's
+   * activations equal those of running it alone. Interventions then see the packed
+   * sequence, so callers pack only runs without them.
+   */
+  packed?: { positions: number[]; segments: number[] };
 }
 
 /** Device tensors the caller owns and must dispose. */
@@ -45,7 +53,7 @@ export function defaultPath(layers: number): number[] {
   return Array.from({ length: layers }, (_, i) => i);
 }
 
-export function validateRun(model: LoadedModel, tokens: number[], path: number[]): void {
+export function validateRun(model: LoadedModel, tokens: number[], path: number[], longestRow = tokens.length): void {
   const { vocab, layers, maxPositions } = model.arch;
   if (tokens.length === 0) fail('the prompt is empty: there are no tokens to run');
   tokens.forEach((t, i) => {
@@ -54,15 +62,16 @@ export function validateRun(model: LoadedModel, tokens: number[], path: number[]
   path.forEach((l, s) => {
     if (!Number.isInteger(l) || l < 0 || l >= layers) fail(`path step ${s} names layer ${l} but the model has ${layers} layers (0..${layers - 1})`);
   });
-  if (maxPositions > 0 && tokens.length > maxPositions) fail(`${tokens.length} tokens exceed the model's ${maxPositions} learned positions`);
+  if (maxPositions > 0 && longestRow > maxPositions) fail(`${longestRow} tokens exceed the model's ${maxPositions} learned positions`);
 }
 
-/** Additive causal mask [T, T] (0 allowed, −1e9 masked), optionally with a sliding window. */
-function causalMask(T: number, window?: number): tf.Tensor2D {
+/** Additive causal mask [T, T] (0 allowed, −1e9 masked), optionally with a sliding window and row segments. */
+function causalMask(T: number, window?: number, segments?: number[]): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) {
     for (let j = 0; j < T; j++) {
-      const allowed = j <= i && (window === undefined || i - j < window);
+      // Within one row i − j is the position difference, so the window rule is unchanged.
+      const allowed = j <= i && (window === undefined || i - j < window) && (!segments || segments[i] === segments[j]);
       if (!allowed) m[i * T + j] = -1e9;
     }
   }
@@ -75,7 +84,10 @@ function causalMask(T: number, window?: number): tf.Tensor2D {
  */
 export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptions): ForwardOutput {
   const { arch: a, weights: w } = model;
-  validateRun(model, tokens, opts.path);
+  const packed = opts.packed;
+  if (packed && (packed.positions.length !== tokens.length || packed.segments.length !== tokens.length)) fail('packed rows: positions and segments must have one entry per token');
+  const maxPos = packed ? Math.max(...packed.positions) + 1 : tokens.length;
+  validateRun(model, tokens, opts.path, maxPos);
   const S = opts.path.length;
   const ivs = opts.interventions ?? [];
   for (const iv of ivs) checkHookName(iv.hook, S);
@@ -101,18 +113,28 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
   logits = tf.tidy(() => {
     let h = tf.mul(embedTokens(tokens, w.embed ?? w.unembed), a.embedScale) as tf.Tensor2D;
     h = hook('hook_embed', h);
-    if (w.posEmbed) h = tf.add(h, hook('hook_pos_embed', tf.slice(w.posEmbed, [0, 0], [T, a.dModel])));
+    if (w.posEmbed) {
+      const pe = packed ? tf.gather(w.posEmbed, tf.tensor1d(packed.positions, 'int32')) as tf.Tensor2D : tf.slice(w.posEmbed, [0, 0], [T, a.dModel]);
+      h = tf.add(h, hook('hook_pos_embed', pe));
+    }
     let cos: tf.Tensor3D | undefined;
     let sin: tf.Tensor3D | undefined;
     if (a.rotaryDims > 0) {
-      const tables = ropeTables(a.invFreq, T);
-      cos = tf.tensor3d(tables.cos, [T, 1, a.rotaryDims / 2]);
-      sin = tf.tensor3d(tables.sin, [T, 1, a.rotaryDims / 2]);
+      const half = a.rotaryDims / 2;
+      const tables = ropeTables(a.invFreq, maxPos);
+      const pick = (t: Float32Array): Float32Array => {
+        if (!packed) return t;
+        const out = new Float32Array(T * half);
+        packed.positions.forEach((p, i) => out.set(t.subarray(p * half, (p + 1) * half), i * half));
+        return out;
+      };
+      cos = tf.tensor3d(pick(tables.cos), [T, 1, half]);
+      sin = tf.tensor3d(pick(tables.sin), [T, 1, half]);
     }
     const masks = new Map<number | undefined, tf.Tensor2D>();
     const maskFor = (win?: number): tf.Tensor2D => {
       let m = masks.get(win);
-      if (!m) masks.set(win, (m = causalMask(T, win)));
+      if (!m) masks.set(win, (m = causalMask(T, win, packed?.segments)));
       return m;
     };
     opts.path.forEach((layer, s) => {

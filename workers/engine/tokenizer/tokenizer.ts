@@ -22,6 +22,11 @@ export class TextTokenizer {
     private readonly bosId: number | undefined,
   ) {}
 
+  /** The BOS id the tokenizer prepends, if it does. */
+  get bos(): number | undefined {
+    return this.bosId;
+  }
+
   static async fromCheckpoint(ckpt: Checkpoint): Promise<TextTokenizer | undefined> {
     if (!ckpt.tokenizerJson) return undefined;
     const json = await readJson(ckpt.tokenizerJson, `tokenizer.json in ${ckpt.label}`);

@@ -1,0 +1,45 @@
+/**
+ * Every registered analysis by kind: its options, result and progress types. The page
+ * and the CLI call `analyze(kind, request)` with these; the engine's analyses/index.ts
+ * registers one implementation per kind with the DEFAULTS from the kind's contract file.
+ */
+import type { AttentionOptions, AttentionResult } from './attention';
+import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
+import type { DepthProfile, DepthProfileOptions } from './depth-profile';
+import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
+import type { PathEffect, PathEffectOptions } from './path-effect';
+import type { ResidualOptions, ResidualResult } from './residual';
+import type { LensOptions, LensResult } from './run';
+import type { RunRef } from './run-ref';
+import type { SkipSweepOptions, SkipSweepProgress, SkipSweepResult } from './skip-sweep';
+import type { TraceOptions, TraceResult } from './trace';
+import type { TunedCompareOptions, TunedCompareResult, TunedLensOptions, TunedLensResult, TunedTrainOptions, TunedTrainProgress, TunedTrainResult } from './tuned-lens';
+
+export interface AnalysisMap {
+  lens: { options: LensOptions; result: LensResult; progress: never };
+  attention: { options: AttentionOptions; result: AttentionResult; progress: never };
+  residual: { options: ResidualOptions; result: ResidualResult; progress: never };
+  trace: { options: TraceOptions; result: TraceResult; progress: never };
+  'path-effect': { options: PathEffectOptions; result: PathEffect; progress: never };
+  'depth-profile': { options: DepthProfileOptions; result: DepthProfile; progress: never };
+  'skip-sweep': { options: SkipSweepOptions; result: SkipSweepResult; progress: SkipSweepProgress };
+  'chain-search': { options: ChainSearchOptions; result: ChainSearchResult; progress: ChainSearchProgress };
+  'tuned-lens': { options: TunedLensOptions; result: TunedLensResult; progress: never };
+  'tuned-train': { options: TunedTrainOptions; result: TunedTrainResult; progress: TunedTrainProgress };
+  'tuned-compare': { options: TunedCompareOptions; result: TunedCompareResult; progress: never };
+  extract: { options: ExtractOptions; result: ExtractResult; progress: ExtractProgress };
+}
+
+export type AnalysisKind = keyof AnalysisMap;
+export type OptionsOf<K extends AnalysisKind> = AnalysisMap[K]['options'];
+export type ResultOf<K extends AnalysisKind> = AnalysisMap[K]['result'];
+export type ProgressOf<K extends AnalysisKind> = AnalysisMap[K]['progress'];
+
+export interface AnalyzeRequest<K extends AnalysisKind> {
+  /** The run the analysis reads (most analyses); its cache is reused, never re-run. */
+  run?: RunRef;
+  /** The model, for analyses over many inputs (datasets, prompt sets); default: the run's model, else the model loaded last. */
+  model?: string;
+  /** Merged over the kind's DEFAULTS. */
+  options?: Partial<OptionsOf<K>>;
+}

@@ -1,0 +1,32 @@
+/** `attention`: per-step attention patterns of one run and per-head summaries. */
+
+export interface HeadSummary {
+  /** Mean row entropy in bits. */
+  entropyBits: number;
+  /** Mean weight on position 0 (sink share), 0..1. */
+  firstShare: number;
+  /** Mean weight on the previous token, 0..1. */
+  prevToken: number;
+}
+
+export interface AttentionOptions {
+  /** Query positions [start, end) to return patterns for (the window a view shows); omit = all. Summaries always cover every position. */
+  range?: [number, number];
+}
+
+export interface AttentionResult {
+  heads: number;
+  /** Key positions (= tokens of the run). */
+  positions: number;
+  /** First query position of the returned patterns. */
+  start: number;
+  /** Query positions returned. */
+  rows: number;
+  /** Per step: [H, rows (query), positions (key)] row-major. */
+  patterns: Float32Array[];
+  /** Per step, per head (over all query positions). */
+  summaries: HeadSummary[][];
+}
+
+export type AttentionProgress = never;
+export const ATTENTION_DEFAULTS: AttentionOptions = {};

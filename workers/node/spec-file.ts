@@ -1,0 +1,64 @@
+/** `--spec run.json`: a RunSpec's `path` and `interventions`, checked field by field. */
+import { readFile } from 'node:fs/promises';
+import type { Intervention, InterventionKind } from '../../src/contracts/run';
+import { fail } from '../engine/errors';
+
+export interface SpecFile {
+  path?: number[];
+  interventions?: Intervention[];
+}
+
+const KINDS: InterventionKind[] = ['zero', 'mean', 'patch', 'add'];
+
+function intArray(v: unknown, where: string): number[] {
+  if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && (x as number) >= 0)) fail(`${where} must be a list of non-negative integers`);
+  return v as number[];
+}
+
+export function parseSpec(text: string, file: string): SpecFile {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return fail(`--spec ${file} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`--spec ${file} must hold a JSON object {"path": [...], "interventions": [...]}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'path' && k !== 'interventions') fail(`--spec ${file}: unknown key "${k}" (keys: path, interventions)`);
+  const out: SpecFile = {};
+  if (o['path'] !== undefined) out.path = intArray(o['path'], `--spec ${file}: path`);
+  if (o['interventions'] !== undefined) {
+    const ivs = o['interventions'];
+    if (!Array.isArray(ivs)) fail(`--spec ${file}: interventions must be a list`);
+    out.interventions = ivs.map((iv: unknown, i) => {
+      const w = `--spec ${file}: interventions[${i}]`;
+      if (typeof iv !== 'object' || iv === null) fail(`${w} must be an object`);
+      const r = iv as Record<string, unknown>;
+      if (typeof r['hook'] !== 'string') fail(`${w}.hook must be a hook name`);
+      if (!KINDS.includes(r['kind'] as InterventionKind)) fail(`${w}.kind must be one of ${KINDS.join(', ')}`);
+      const x: Intervention = { hook: r['hook'], kind: r['kind'] as InterventionKind };
+      if (r['heads'] !== undefined) x.heads = intArray(r['heads'], `${w}.heads`);
+      if (r['positions'] !== undefined) x.positions = intArray(r['positions'], `${w}.positions`);
+      if (r['value'] !== undefined) {
+        const val = r['value'] as Record<string, unknown>;
+        const shape = intArray(val?.['shape'], `${w}.value.shape`);
+        const data = val?.['data'];
+        if (!Array.isArray(data) || !data.every((d) => typeof d === 'number' && Number.isFinite(d))) fail(`${w}.value.data must be a list of finite numbers`);
+        x.value = { shape, data: Float32Array.from(data as number[]) };
+      }
+      return x;
+    });
+  }
+  return out;
+}
+
+export async function readSpec(file: string | undefined): Promise<SpecFile> {
+  if (file === undefined) return {};
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return fail(`--spec ${file} could not be read`);
+  }
+  return parseSpec(text, file);
+}
