@@ -8,9 +8,11 @@ import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '.
 import type { LoadProgress } from '../contracts/model';
 import type { Intervention, KlDirection, LensResult } from '../contracts/run';
 import type { ModelRef } from './permalink/schema';
+import type { DatasetsSlice } from './datasets';
+import { EXTRACT_DEFAULTS } from '../contracts/extract';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets';
 
 export interface EngineSlice {
   backend: BackendInfo | null;
@@ -90,7 +92,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice;
 
 export const initialState: State = {
   backend: null,
@@ -134,6 +136,15 @@ export const initialState: State = {
   view: 'lens',
   error: null,
   notice: null,
+  // Datasets slice (src/state/datasets.ts).
+  datasetIndex: null,
+  dataset: null,
+  datasetRef: null,
+  datasetBusy: null,
+  datasetPending: null,
+  extractSettings: { hooks: 'blocks.*.hook_resid_post', position: 'last', index: -1, limit: 0, batchTokens: EXTRACT_DEFAULTS.batchTokens, maxMiB: EXTRACT_DEFAULTS.maxBytes / 2 ** 20 },
+  extractJob: null,
+  extractResult: null,
 };
 
 export const useStore = create<State>()(() => initialState);
