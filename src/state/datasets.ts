@@ -317,6 +317,12 @@ function linkExtract(x: ExtractSettings): LinkDataset['extract'] {
   return { hooks: x.hooks.slice(0, 400), position: x.position, index: Math.trunc(x.index), limit: Math.max(0, Math.trunc(x.limit)) };
 }
 
+/** The link's `dataset` field (absent when no dataset is open or awaited), to spread into the permalink state. */
+export function datasetLinkFields(s: State): { dataset?: LinkDataset } {
+  const dataset = datasetLinkState(s);
+  return dataset ? { dataset } : {};
+}
+
 /** What the link carries for the Datasets view (undefined when no dataset is open or awaited). */
 export function datasetLinkState(s: State): LinkDataset | undefined {
   const extract = linkExtract(s.extractSettings);

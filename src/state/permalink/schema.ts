@@ -32,7 +32,23 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets']);
+
+/** Datasets view (added within v2): a built-in set by name or a local file by SHA-256, its column mapping and extraction settings. */
+const columnName = z.string().min(1).max(200);
+const datasetExtra = {
+  mapping: z.object({ text: columnName.optional(), ids: columnName.optional(), label: columnName.optional() }).optional(),
+  extract: z.object({
+    hooks: z.string().max(400),
+    position: z.enum(['last', 'mean', 'all', 'index']),
+    index: z.number().int().min(-(1 << 20)).max(1 << 20),
+    limit: z.number().int().min(0).max(1e9),
+  }).optional(),
+};
+export const datasetLinkSchema = z.union([
+  z.object({ builtin: z.string().regex(/^[\w.-]+$/).max(100), ...datasetExtra }),
+  z.object({ fingerprint: hex64, name: shortText, ...datasetExtra }),
+]);
 
 export const stateV2 = z.object({
   v: z.literal(2),
@@ -61,6 +77,7 @@ export const stateV2 = z.object({
     topK: z.number().int().min(1).max(100),
     target: z.string().max(400),
   }).optional(),
+  dataset: datasetLinkSchema.optional(),
 });
 
 export type PermalinkState = z.infer<typeof stateV2>;

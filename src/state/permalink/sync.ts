@@ -5,6 +5,7 @@
 import type { Intervention } from '../../contracts/run';
 import { engine } from '../../services/engine';
 import { loadDemo, loadHub, runPrompt } from '../actions';
+import { applyLinkDataset, datasetLinkChanged, datasetLinkFields } from '../datasets';
 import { get, set, useStore, type State } from '../store';
 import { decodeState, encodeState, stateFromHash } from './codec';
 import type { ModelRef, PermalinkState } from './schema';
@@ -36,6 +37,7 @@ export function currentState(s: State = get()): PermalinkState {
     residualAlpha: s.residualAlpha,
     sweep: { modes: s.sweepModes, prompts: s.sweepPrompts },
     chains: { ...s.chainSettings, target: s.chainTarget },
+    ...datasetLinkFields(s),
   };
 }
 
@@ -107,6 +109,7 @@ export async function applyHash(hash: string): Promise<void> {
     ...(s.sweep ? { sweepModes: s.sweep.modes, sweepPrompts: s.sweep.prompts } : {}),
     ...(s.chains ? { chainSettings: { mode: s.chains.mode, budget: s.chains.budget, exploration: s.chains.exploration, lengthPenalty: s.chains.lengthPenalty, seed: s.chains.seed, topK: s.chains.topK }, chainTarget: s.chains.target } : {}),
   });
+  if (s.dataset) void applyLinkDataset(s.dataset);
   if (s.model) await openModel(s.model);
   else if (s.prompts[0] && get().model) await runPrompt(s.prompts[0]);
 }
@@ -115,7 +118,7 @@ export async function applyHash(hash: string): Promise<void> {
 export function startSync(): () => void {
   let timer = 0;
   const unsub = useStore.subscribe((s, prev) => {
-    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel && s.residualAlpha === prev.residualAlpha && s.sweepModes === prev.sweepModes && s.sweepPrompts === prev.sweepPrompts && s.chainSettings === prev.chainSettings && s.chainTarget === prev.chainTarget) return;
+    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel && s.residualAlpha === prev.residualAlpha && s.sweepModes === prev.sweepModes && s.sweepPrompts === prev.sweepPrompts && s.chainSettings === prev.chainSettings && s.chainTarget === prev.chainTarget && !datasetLinkChanged(s, prev)) return;
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void writeUrl(), 250);
   });
