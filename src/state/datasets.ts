@@ -273,7 +273,8 @@ export async function startExtract(): Promise<void> {
     if (j && j.jobId === jobId) set({ extractJob: { jobId, progress: p } });
   });
   try {
-    const result = await engine.call((r) => r.analyze(jobId, 'extract', { model, run, options }, onProgress));
+    // Comlink's Remote drops the kind's generic, so the result type is named here.
+    const result = await engine.call((r) => r.analyze(jobId, 'extract', { model, run, options }, onProgress) as Promise<ExtractResult>);
     const old = get().extractResult;
     if (old) void engine.call((r) => r.artifactDrop(old.result.artifact)).catch(() => undefined);
     set({ extractJob: null, extractResult: { result, model, dataset: dataset.id, datasetName: dataset.name, path, interventions } });
