@@ -5,6 +5,7 @@ import { LogitLensView } from '../features/lens/LogitLensView';
 import { LoadPanel } from '../features/load/LoadPanel';
 import { ChainView } from '../features/chains/ChainView';
 import { CompareView } from '../features/compare/CompareView';
+import { DatasetsView } from '../features/datasets/DatasetsView';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
 import { PathEditor } from '../features/path/PathEditor';
@@ -13,7 +14,8 @@ import { ResidualView } from '../features/residual/ResidualView';
 import { SweepView } from '../features/sweep/SweepView';
 import { TunedLensView } from '../features/tuned/TunedLensView';
 import { applyHash, startSync } from '../state/permalink/sync';
-import { dismissError, initEngine, setView } from '../state/actions';
+import { dismissError, engineReady } from '../state/engine';
+import { setView } from '../state/run';
 import { useStore } from '../state/store';
 
 export function App() {
@@ -23,8 +25,10 @@ export function App() {
   useEffect(() => {
     let stop: (() => void) | undefined;
     void (async () => {
-      await initEngine();
+      // The link's load (if any) waits for the engine itself: start both at once.
+      const ready = engineReady();
       await applyHash(location.hash);
+      await ready;
       stop = startSync();
     })();
     return () => stop?.();
@@ -57,6 +61,7 @@ export function App() {
             <button type="button" data-testid="tab-chains" className={view === 'chains' ? 'on' : ''} onClick={() => setView('chains')}>Chain search</button>
             <button type="button" data-testid="tab-tuned" className={view === 'tuned' ? 'on' : ''} onClick={() => setView('tuned')}>Tuned lens</button>
             <button type="button" data-testid="tab-compare" className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')}>Compare</button>
+            <button type="button" data-testid="tab-datasets" className={view === 'datasets' ? 'on' : ''} onClick={() => setView('datasets')}>Datasets</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -65,6 +70,7 @@ export function App() {
           {view === 'chains' && <ChainView />}
           {view === 'tuned' && <TunedLensView />}
           {view === 'compare' && <CompareView />}
+          {view === 'datasets' && <DatasetsView />}
         </main>
       </div>
     </div>
