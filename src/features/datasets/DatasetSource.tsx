@@ -50,8 +50,8 @@ export function DatasetSource() {
         </form>
         {busy && <span className="busy" data-testid="dataset-busy">reading {busy}…</span>}
       </div>
-      <details className="ds-builtins" open={!ref} data-testid="dataset-builtins">
-        <summary>Built-in datasets{index ? ` (${index.length})` : ''}</summary>
+      <div className="ds-builtins" data-testid="dataset-builtins">
+        <h4>Built-in datasets{index ? ` (${index.length})` : ''}</h4>
         {!index && <p className="hint">reading the list…</p>}
         {index && (
           <div className="scroller ds-builtin-scroll">
@@ -73,7 +73,7 @@ export function DatasetSource() {
             </table>
           </div>
         )}
-      </details>
+      </div>
     </div>
   );
 }

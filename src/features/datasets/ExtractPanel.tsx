@@ -63,7 +63,7 @@ export function ExtractPanel() {
           <input type="number" min={0} step={1} data-testid="extract-limit" value={x.limit} onChange={(e) => setExtractSettings({ limit: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} style={{ width: '6em' }} />
         </label>
         <details className="ds-advanced">
-          <summary>batching, memory limit</summary>
+          <summary data-testid="extract-advanced">batching, memory limit</summary>
           <label>tokens per batch (0 = one row at a time){' '}
             <input type="number" min={0} step={64} data-testid="extract-batch" value={x.batchTokens} onChange={(e) => setExtractSettings({ batchTokens: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} style={{ width: '6em' }} />
           </label>
