@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { engineFor, maxAbsDiff } from '../tests/helpers/node-engine';
+import { traceInNode } from './helpers';
 
 const DEMO = 'public/models/demo';
 const behaviours = existsSync(`${DEMO}/behaviours.json`) ? (JSON.parse(readFileSync(`${DEMO}/behaviours.json`, 'utf8')) as { prompt: string; expect: string }[]) : [];
@@ -52,14 +53,16 @@ test('the same prompt gives the same top-1 tokens and logits on WebGPU in the pa
     const inPage = await page.evaluate(async (text) => {
       const s = window.strata;
       if (!s) throw new Error('no console API');
-      const toks = await s.call((e) => e.encode(text));
-      const run = await s.call((e) => e.analyze({ tokens: toks.map((t) => t.id) }));
-      const lens = await s.call((e) => e.lens(424_242, run.runId, { topk: 1 }));
+      const model = s.state().model?.modelId;
+      const toks = await s.call((e) => e.encode(model, text));
+      const ref = { ...(model ? { model } : {}), tokens: toks.map((t) => t.id) };
+      const run = await s.call((e) => e.run(ref));
+      const lens = await s.call((e) => e.analyze(424_242, 'lens', { run: ref, options: { topk: 1 } }));
       return { ids: toks.map((t) => t.id), logitsLast: Array.from(run.logitsLast), top1: lens.rows.map((r) => Array.from(r.topIds)) };
     }, prompt);
     const ids = node.encode(prompt);
     expect(inPage.ids).toEqual(ids);
-    const ref = await node.trace(ids, undefined, { topk: 1 });
+    const ref = await traceInNode(node, ids);
     const { diff, scale } = maxAbsDiff(inPage.logitsLast, ref.logitsLast);
     expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     expect(inPage.top1).toEqual(ref.lens.rows.map((r) => Array.from(r.topIds)));

@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import type { TraceResult } from '../src/contracts/trace';
+import type { Engine } from '../workers/engine/engine';
 
 /** A fixture folder as in-memory files for locator.drop. */
 export function folderPayload(dir: string, rename: Record<string, Buffer> = {}): { name: string; mimeType: string; buffer: Buffer }[] {
@@ -16,10 +18,18 @@ export async function analyzeInPage(page: Page, tokens: number[], path?: number[
   return page.evaluate(async ({ tokens, path }) => {
     const s = window.strata;
     if (!s) throw new Error('no console API');
-    const run = await s.call((e) => e.analyze(path ? { tokens, path } : { tokens }));
-    const lens = await s.call((e) => e.lens(999_999, run.runId, { topk: 1 }));
+    // The page's model A by id, as the page itself names it.
+    const model = s.state().model?.modelId;
+    const ref = { ...(model ? { model } : {}), tokens, ...(path ? { path } : {}) };
+    const run = await s.call((e) => e.run(ref));
+    const lens = await s.call((e) => e.analyze(999_999, 'lens', { run: ref, options: { topk: 1 } }));
     return { logitsLast: Array.from(run.logitsLast), top1: lens.rows.map((r) => Array.from(r.topIds)) };
   }, { tokens, path });
+}
+
+/** The same run in the Node engine: last logits and the top-1 logit lens. */
+export function traceInNode(node: Engine, tokens: number[], path?: number[]): Promise<TraceResult> {
+  return node.analyze('trace', { run: { tokens, ...(path ? { path } : {}) }, options: { topk: 1 } });
 }
 
 /** Opens the page on WebGPU, loads the demo and (optionally) runs a prompt until the lens shows. */

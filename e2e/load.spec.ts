@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { engineFor, maxAbsDiff } from '../tests/helpers/node-engine';
-import { analyzeInPage, folderPayload } from './helpers';
+import { analyzeInPage, folderPayload, traceInNode } from './helpers';
 
 test('dropping a checkpoint loads it; WebGPU in the page matches wasm in Node', async ({ page }) => {
   await page.goto('/');
@@ -14,7 +14,7 @@ test('dropping a checkpoint loads it; WebGPU in the page matches wasm in Node', 
   for (const path of [undefined, [2, 0, 1, 1]]) {
     const inPage = await analyzeInPage(page, ids, path);
     const node = await engineFor('tests/fixtures/models/qwen3');
-    const ref = await node.trace(ids, path, { topk: 1 });
+    const ref = await traceInNode(node, ids, path);
     const { diff, scale } = maxAbsDiff(inPage.logitsLast, ref.logitsLast);
     expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     expect(inPage.top1).toEqual(ref.lens.rows.map((r) => Array.from(r.topIds)));

@@ -9,7 +9,7 @@ const root = document.getElementById('root');
 if (root) createRoot(root).render(<StrictMode><App /></StrictMode>);
 
 /**
- * A console handle for power users and the e2e tests: `strata.call((e) => e.analyze({tokens: [1, 2]}))`
+ * A console handle for power users and the e2e tests: `strata.call((e) => e.run({tokens: [1, 2]}))`
  * runs in the page's own engine worker; `strata.state()` reads the store.
  */
 declare global {

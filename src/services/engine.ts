@@ -1,13 +1,15 @@
 /**
  * The only place that creates the engine worker. Wraps it with Comlink, hands out job
  * ids for cancellable work, and restarts the worker when it crashes: every call in
- * flight then fails with a message instead of hanging.
+ * flight then fails with a message instead of hanging. One engine holds every model
+ * the page uses (a comparison's model B is a second model id in it).
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, LoadSummary, ProgressFn } from '../contracts/engine-api';
+import type { AnalysisKind, AnalyzeRequest, ProgressOf, ResultOf } from '../contracts/analyses';
+import type { EngineApi, LoadSource, LoadSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 
-export type Remote = Comlink.Remote<EngineApi>;
+type Remote = Comlink.Remote<EngineApi>;
 
 class EngineService {
   private worker: Worker | undefined;
@@ -17,7 +19,7 @@ class EngineService {
   /** Called with a readable message when the worker dies; the worker has already been restarted. */
   onCrash: ((message: string) => void) | undefined;
 
-  private ensure(): { remote: Remote; crashed: Promise<never> } {
+  private ensure(): { api: EngineApi; crashed: Promise<never> } {
     if (!this.worker || !this.remote || !this.crashed) {
       const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'strata-engine' });
       let reject: (e: Error) => void = () => undefined;
@@ -29,7 +31,8 @@ class EngineService {
       this.remote = Comlink.wrap<EngineApi>(worker);
       this.crashed = { promise, reject };
     }
-    return { remote: this.remote, crashed: this.crashed.promise };
+    // Every method of the API returns a promise, so the remote has the API's own (generic) types.
+    return { api: this.remote as unknown as EngineApi, crashed: this.crashed.promise };
   }
 
   private crash(message: string): void {
@@ -47,10 +50,10 @@ class EngineService {
     this.crashed = undefined;
   }
 
-  /** Runs one engine call; rejects (never hangs) if the worker dies meanwhile. */
-  call<T>(f: (remote: Remote) => Promise<T>): Promise<T> {
-    const { remote, crashed } = this.ensure();
-    return Promise.race([f(remote), crashed]);
+  /** Runs one engine call; rejects (never hangs) if the worker dies meanwhile. Callbacks passed must go through proxy(). */
+  call<T>(f: (api: EngineApi) => Promise<T>): Promise<T> {
+    const { api, crashed } = this.ensure();
+    return Promise.race([f(api), crashed]);
   }
 
   newJob(): number {
@@ -62,15 +65,19 @@ class EngineService {
   }
 
   /** A load with progress (the worker releases the callback proxy when the load settles). */
-  load(jobId: number, onProgress: (p: LoadProgress) => void, f: (remote: Remote, jobId: number, cb: ProgressFn) => Promise<LoadSummary>): Promise<LoadSummary> {
-    const cb = Comlink.proxy(onProgress);
-    return this.call((r) => f(r, jobId, cb));
+  load(jobId: number, source: LoadSource, onProgress?: (p: LoadProgress) => void): Promise<LoadSummary> {
+    const cb = onProgress ? Comlink.proxy(onProgress) : undefined;
+    return this.call((e) => e.load(jobId, source, cb));
+  }
+
+  /** One analysis by kind, with progress when asked for. */
+  analyze<K extends AnalysisKind>(jobId: number, kind: K, req: AnalyzeRequest<K>, onProgress?: (p: ProgressOf<K>) => void): Promise<ResultOf<K>> {
+    const cb = onProgress ? Comlink.proxy(onProgress) : undefined;
+    return this.call((e) => e.analyze(jobId, kind, req, cb));
   }
 }
 
 export const engine = new EngineService();
-/** A second, independent engine worker for the model a comparison loads beside the main one. */
-export const compareEngine = new EngineService();
 
 /** Marks a callback to be called across the worker boundary (progress reports). */
 export function proxy<T extends (...args: never[]) => unknown>(f: T): T {

@@ -1,58 +1,67 @@
-/** Side-by-side comparison: a second path of the same model, or a second model in its own worker. */
-import type { LoadSummary } from '../contracts/engine-api';
-import { compareEngine, engine, proxy } from '../services/engine';
-import { message } from './actions';
+/** Side-by-side comparison: a second path of the same model, or model B loaded beside A in the same engine. */
+import type { LoadSource } from '../contracts/engine-api';
+import { engine } from '../services/engine';
+import { engineReady, refreshMemory } from './engine';
+import { cancelledError, runJob } from './job';
+import { demoSource, release } from './load';
 import { get, set } from './store';
 
-compareEngine.onCrash = (msg) => set({ compareModel: null, compareBusy: false, error: `The comparison engine stopped (${msg}); load model B again.` });
-
-async function loadB(f: (jobId: number) => Promise<LoadSummary>): Promise<void> {
-  set({ compareBusy: true, error: null });
-  try {
-    await compareEngine.call((r) => r.init());
-    const compareModel = await f(compareEngine.newJob());
-    set({ compareModel, compareBusy: false, compareProfiles: null });
-  } catch (e) {
-    set({ compareBusy: false, error: `Model B: ${message(e)}` });
-  }
+async function loadB(label: string, source: LoadSource): Promise<void> {
+  set({ error: null });
+  const b = await runJob({
+    slot: 'compareLoad', mode: 'refuse', scope: 'none', label, errorPrefix: 'Model B: ',
+    work: async ({ jobId, progress, alive }) => {
+      await engineReady();
+      if (!alive()) throw cancelledError();
+      return engine.load(jobId, source, progress);
+    },
+    done: (compareModel) => {
+      const prev = get().compareModel;
+      set({ compareModel, compareProfiles: null });
+      release(prev);
+    },
+  });
+  if (b) void refreshMemory();
 }
 
-const noProgress = proxy(() => undefined);
-
 export function loadCompareDemo(): Promise<void> {
-  const base = new URL('models/demo', document.baseURI).href.replace(/\/$/, '');
-  return loadB((j) => compareEngine.call((r) => r.loadUrl(j, base, 'demo', noProgress)));
+  return loadB('model B: demo', demoSource());
 }
 
 export function loadCompareFiles(files: File[]): Promise<void> {
-  return loadB((j) => compareEngine.call((r) => r.loadFiles(j, files, noProgress)));
+  if (files.length === 0) return Promise.resolve();
+  return loadB(`model B: ${files.length} file${files.length > 1 ? 's' : ''}`, { kind: 'files', files });
 }
 
-/** Profiles of A (the current run) and B, for charts over relative depth. */
+export function setCompareMode(mode: 'path' | 'model'): void {
+  set({ compareMode: mode, compareProfiles: null });
+}
+
+/** Profiles of A (the current run, interventions included) and B, for charts over relative depth. */
 export async function runCompare(): Promise<void> {
-  const { run, interventions, compareMode, compareModel, prompt, model } = get();
+  const { run, compareMode, compareModel, prompt, model } = get();
   if (!run || !model) {
     set({ error: 'Run a prompt first.' });
     return;
   }
-  set({ compareBusy: true, error: null });
-  try {
-    const tokens = run.tokens.map((t) => t.id);
-    const a = await engine.call((e) => e.depthProfile({ tokens, path: run.path, interventions }));
-    let b;
-    let labelB: string;
-    if (compareMode === 'path') {
-      b = await engine.call((e) => e.depthProfile({ tokens, interventions }));
-      labelB = `${model.info.arch}, all ${model.info.layers} layers`;
-    } else {
+  set({ error: null });
+  await runJob({
+    slot: 'compare', label: 'compare',
+    scope: () => [get().model, get().run, get().compareModel, get().compareMode],
+    work: async ({ jobId }) => {
+      const a = await engine.analyze(jobId, 'depth-profile', { run: run.ref });
+      const labelA = `A: ${model.info.arch}, path ${run.notation}`;
+      if (compareMode === 'path') {
+        // The same model, tokens and interventions on all layers in order.
+        const { path: _path, ...full } = run.ref;
+        const b = await engine.analyze(jobId, 'depth-profile', { run: full });
+        return { a, b, labelA, labelB: `${model.info.arch}, all ${model.info.layers} layers` };
+      }
       if (!compareModel) throw new Error('Load model B first.');
-      const idsB = (await compareEngine.call((e) => e.encode(prompt))).map((t) => t.id);
-      b = await compareEngine.call((e) => e.depthProfile({ tokens: idsB }));
-      labelB = `B: ${compareModel.info.arch} (${compareModel.info.layers} layers, ${compareModel.source})`;
-    }
-    const labelA = `A: ${model.info.arch}, path ${run.notation}`;
-    set({ compareProfiles: { a, b, labelA, labelB }, compareBusy: false });
-  } catch (e) {
-    set({ compareBusy: false, error: message(e) });
-  }
+      const idsB = (await engine.call((e) => e.encode(compareModel.modelId, prompt))).map((t) => t.id);
+      const b = await engine.analyze(jobId, 'depth-profile', { run: { model: compareModel.modelId, tokens: idsB } });
+      return { a, b, labelA, labelB: `B: ${compareModel.info.arch} (${compareModel.info.layers} layers, ${compareModel.source})` };
+    },
+    done: (compareProfiles) => set({ compareProfiles }),
+  });
 }

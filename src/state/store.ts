@@ -1,12 +1,14 @@
 /**
  * The one Zustand store, in slices. It holds ids, specs, settings and small results
- * (plain arrays); never tensors, workers or models.
+ * (plain arrays); never tensors, workers or models. Only the actions in src/state/
+ * write it; views read it and call actions.
  */
 import { create } from 'zustand';
 import type { ChainScore, ChainSearchResult, ChainSearchSettings, DepthProfile, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from '../contracts/depth';
-import type { AnalyzeResult, AttentionResult, BackendInfo, LoadSummary } from '../contracts/engine-api';
+import type { AttentionResult, BackendInfo, LoadSummary, MemoryReport, RunSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
-import type { Intervention, KlDirection, LensResult } from '../contracts/run';
+import type { KlDirection, Intervention, LensResult } from '../contracts/run';
+import type { Progress, RunRef } from '../contracts/run-ref';
 import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
@@ -14,15 +16,46 @@ import { EXTRACT_DEFAULTS } from '../contracts/extract';
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
 export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets';
 
+/** What each kind of job reports while it runs (never: no progress, only busy). */
+export interface JobProgress {
+  load: LoadProgress;
+  run: never;
+  lens: never;
+  attention: never;
+  residual: never;
+  effect: never;
+  sweep: Progress;
+  chains: Progress & { best: ChainScore };
+  tuned: Progress & { loss: number };
+  tunedCompare: never;
+  compare: never;
+  compareLoad: LoadProgress;
+}
+export type JobSlot = keyof JobProgress;
+
+/** A job in flight: its engine job id (cancel), what it is, its last progress report. */
+export interface JobState<P = unknown> {
+  jobId: number;
+  label: string;
+  progress: P | null;
+}
+export type Jobs = { [K in JobSlot]?: JobState<JobProgress[K]> };
+
+/** The current run: its summary (without the logits) and the RunRef every analysis of it passes. */
+export type CurrentRun = Omit<RunSummary, 'logitsLast'> & { ref: RunRef };
+
 export interface EngineSlice {
   backend: BackendInfo | null;
-  /** Set while the engine starts or restarts. */
+  /** Set while the engine starts or restarts (loads asked for meanwhile wait for it). */
   engineStarting: boolean;
+  /** What the engine holds (models, runs, artifacts, device memory), refreshed after loads and runs. */
+  memory: MemoryReport | null;
+  /** Jobs in flight by kind (one per kind). */
+  jobs: Jobs;
 }
 
 export interface ModelSlice {
   model: LoadSummary | null;
-  loading: { jobId: number; label: string; progress: LoadProgress | null } | null;
 }
 
 export interface RunSlice {
@@ -30,15 +63,13 @@ export interface RunSlice {
   /** Layer path (null = all layers in order) and interventions for every run: carried by permalinks. */
   path: number[] | null;
   interventions: Intervention[];
-  run: Omit<AnalyzeResult, 'logitsLast'> | null;
-  running: boolean;
+  run: CurrentRun | null;
 }
 
 export interface LensSlice {
   /** kind: decode with the model's own unembedding (logit lens) or through the tuned-lens translators. */
   lensSettings: { metric: LensMetric; targetId: number | null; topk: number; kl: KlDirection; kind?: 'logit' | 'tuned' };
   lens: LensResult | null;
-  lensBusy: boolean;
 }
 
 export interface AttentionSlice {
@@ -56,23 +87,22 @@ export interface DepthSlice {
   sweepModes: SkipMode[];
   /** One prompt per line; empty = the current prompt. */
   sweepPrompts: string;
-  sweepJob: { jobId: number; done: number; total: number } | null;
   chainSettings: ChainSearchSettings;
   /** Target continuation text; empty = the full model's next token. */
   chainTarget: string;
   chains: ChainSearchResult | null;
-  chainJob: { jobId: number; done: number; budget: number; best: ChainScore | null } | null;
+  /** The tuned lens in use: its artifact id in the engine (analyses take options.lens = this id). */
+  tunedArtifact: string | null;
   tunedInfo: TunedLensInfo | null;
   tunedSettings: TunedTrainSettings;
   /** Training texts, one per line. */
   tunedTexts: string;
   tunedLosses: number[] | null;
-  tunedJob: { jobId: number; step: number; loss: number } | null;
   tunedComparison: { logit: number[]; tuned: number[] } | null;
   /** Side by side: B is the same model on all layers ('path') or another model ('model'), aligned by relative depth. */
   compareMode: 'path' | 'model';
+  /** Model B, loaded into the same engine beside the current model (its own model id). */
   compareModel: LoadSummary | null;
-  compareBusy: boolean;
   compareProfiles: { a: DepthProfile; b: DepthProfile; labelA: string; labelB: string } | null;
 }
 
@@ -97,16 +127,15 @@ export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionS
 export const initialState: State = {
   backend: null,
   engineStarting: true,
+  memory: null,
+  jobs: {},
   model: null,
-  loading: null,
   prompt: '',
   path: null,
   interventions: [],
   run: null,
-  running: false,
   lensSettings: { metric: 'top1Prob', targetId: null, topk: 5, kl: 'final||row' },
   lens: null,
-  lensBusy: false,
   attention: null,
   selectedHead: { step: 0, head: 0 },
   residual: null,
@@ -115,20 +144,17 @@ export const initialState: State = {
   sweep: null,
   sweepModes: ['layer', 'attn', 'mlp'],
   sweepPrompts: '',
-  sweepJob: null,
   chainSettings: { mode: 'logprob', budget: 64, exploration: Math.SQRT2, lengthPenalty: 0.1, seed: 0, topK: 8 },
   chainTarget: '',
   chains: null,
-  chainJob: null,
+  tunedArtifact: null,
   tunedInfo: null,
   tunedSettings: { steps: 60, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 256, seed: 0 },
   tunedTexts: '',
   tunedLosses: null,
-  tunedJob: null,
   tunedComparison: null,
   compareMode: 'path',
   compareModel: null,
-  compareBusy: false,
   compareProfiles: null,
   pendingModel: null,
   hubListing: null,

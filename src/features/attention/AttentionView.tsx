@@ -3,7 +3,8 @@ import { attentionMap } from '../../charts/attention-map';
 import { colorLegend } from '../../charts/legend';
 import { attentionColor } from '../../charts/attention-map';
 import { SvgMount } from '../../app/SvgMount';
-import { get, set, useStore } from '../../state/store';
+import { selectHead } from '../../state/attention';
+import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { attentionCsv, attentionExport } from '../export/report';
 
@@ -44,7 +45,7 @@ export function AttentionView() {
           <div key={step} className="att-row">
             <span className="step-label">{run.path[step] !== undefined ? `step ${step} (L${run.path[step]})` : `step ${step}`}</span>
             {row.map((t) => (
-              <button key={t.head} type="button" className={`thumb ${sel.step === step && sel.head === t.head ? 'sel' : ''}`} data-testid={`att-thumb-${step}-${t.head}`} onClick={() => set({ selectedHead: { step, head: t.head } })} title={`step ${step}, head ${t.head}`}>
+              <button key={t.head} type="button" className={`thumb ${sel.step === step && sel.head === t.head ? 'sel' : ''}`} data-testid={`att-thumb-${step}-${t.head}`} onClick={() => selectHead(step, t.head)} title={`step ${step}, head ${t.head}`}>
                 <SvgMount svg={t.svg} />
               </button>
             ))}
@@ -61,7 +62,7 @@ export function AttentionView() {
           <thead><tr><th>head</th><th>entropy (bits)</th><th>on position 0</th><th>previous token</th></tr></thead>
           <tbody>
             {summary.map((s, h) => (
-              <tr key={h} className={h === sel.head ? 'sel' : ''} onClick={() => set({ selectedHead: { step: sel.step, head: h } })}>
+              <tr key={h} className={h === sel.head ? 'sel' : ''} onClick={() => selectHead(sel.step, h)}>
                 <td>{h}</td><td>{s.entropyBits.toFixed(2)}</td><td>{(s.firstShare * 100).toFixed(1)}%</td><td>{Number.isNaN(s.prevToken) ? '—' : `${(s.prevToken * 100).toFixed(1)}%`}</td>
               </tr>
             ))}

@@ -1,5 +1,5 @@
 import type { BackendName } from '../../contracts/engine-api';
-import { switchBackend } from '../../state/actions';
+import { switchBackend } from '../../state/engine';
 import { useStore } from '../../state/store';
 
 const NAMES: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];

@@ -1,5 +1,6 @@
-import { cancelChainSearch, runChainSearch, setPath } from '../../state/actions';
-import { get, set, useStore } from '../../state/store';
+import { cancelChainSearch, runChainSearch, setChainSettings, setChainTarget } from '../../state/chains';
+import { setPath } from '../../state/run';
+import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 
 /**
@@ -12,14 +13,16 @@ export function ChainView() {
   const st = useStore((s) => s.chainSettings);
   const target = useStore((s) => s.chainTarget);
   const res = useStore((s) => s.chains);
-  const job = useStore((s) => s.chainJob);
+  const job = useStore((s) => s.jobs.chains);
   if (!run) return <p className="hint">Run a prompt first: the search looks for the shortest chain of layers that still gives the answer.</p>;
-  const upd = (p: Partial<typeof st>) => set({ chainSettings: { ...st, ...p } });
+  const upd = setChainSettings;
+  const done = job?.progress?.done ?? 0;
+  const best = job?.progress?.best;
   const rows = res ? [res.full, ...res.best.filter((b) => b.notation !== res.full.notation)] : [];
   return (
     <section className="chains" data-testid="chain-view" aria-label="chain search">
       <div className="controls">
-        <label>target continuation <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => set({ chainTarget: e.target.value })} /></label>
+        <label>target continuation <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => setChainTarget(e.target.value)} /></label>
         <label>reward <select data-testid="chain-mode" value={st.mode} onChange={(e) => upd({ mode: e.target.value === 'exact' ? 'exact' : 'logprob' })}>
           <option value="logprob">mean log-prob of the target (nats)</option>
           <option value="exact">exact match of the greedy answer</option>
@@ -31,7 +34,7 @@ export function ChainView() {
         <button type="button" className="primary" data-testid="chain-run" disabled={!!job} onClick={() => void runChainSearch()}>Search chains</button>
         {job && (
           <span data-testid="chain-progress">
-            <progress max={job.budget} value={job.done} /> {job.done}/{job.budget} chains{job.best ? `, best ${job.best.notation} (${job.best.reward.toFixed(3)})` : ''}
+            <progress max={st.budget} value={done} /> {done}/{job.progress?.total ?? st.budget} chains{best ? `, best ${best.notation} (${best.reward.toFixed(3)})` : ''}
             {' '}<button type="button" data-testid="chain-cancel" onClick={cancelChainSearch}>Cancel</button>
           </span>
         )}

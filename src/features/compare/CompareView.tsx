@@ -2,8 +2,8 @@ import { useMemo } from 'react';
 import { lineChart, type LineSeries } from '../../charts/line-chart';
 import { SvgMount } from '../../app/SvgMount';
 import type { DepthProfile } from '../../contracts/depth';
-import { loadCompareDemo, loadCompareFiles, runCompare } from '../../state/compare';
-import { get, set, useStore } from '../../state/store';
+import { loadCompareDemo, loadCompareFiles, runCompare, setCompareMode } from '../../state/compare';
+import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 
 /** Relative depth of step s's output, (s+1)/S, and of lens row r, r/S (row 0 = embeddings). */
@@ -12,12 +12,12 @@ const rowX = (p: DepthProfile): number[] => Array.from({ length: p.path.length +
 
 /**
  * Two runs side by side over relative depth: the current path against the full model,
- * or the current model against a second one (loaded in its own worker).
+ * or the current model against a second one (loaded beside it in the same engine).
  */
 export function CompareView() {
   const mode = useStore((s) => s.compareMode);
   const other = useStore((s) => s.compareModel);
-  const busy = useStore((s) => s.compareBusy);
+  const busy = useStore((s) => !!s.jobs.compare || !!s.jobs.compareLoad);
   const prof = useStore((s) => s.compareProfiles);
   const run = useStore((s) => s.run);
   const charts = useMemo(() => {
@@ -39,8 +39,8 @@ export function CompareView() {
   return (
     <section className="compare" data-testid="compare-view" aria-label="compare">
       <div className="controls">
-        <label><input type="radio" name="cmp" checked={mode === 'path'} data-testid="compare-mode-path" onChange={() => set({ compareMode: 'path', compareProfiles: null })} /> current path vs all layers</label>
-        <label><input type="radio" name="cmp" checked={mode === 'model'} data-testid="compare-mode-model" onChange={() => set({ compareMode: 'model', compareProfiles: null })} /> this model vs another model</label>
+        <label><input type="radio" name="cmp" checked={mode === 'path'} data-testid="compare-mode-path" onChange={() => setCompareMode('path')} /> current path vs all layers</label>
+        <label><input type="radio" name="cmp" checked={mode === 'model'} data-testid="compare-mode-model" onChange={() => setCompareMode('model')} /> this model vs another model</label>
         {mode === 'model' && (
           <>
             <button type="button" data-testid="compare-load-demo" disabled={busy} onClick={() => void loadCompareDemo()}>B = demo model</button>

@@ -3,8 +3,8 @@ import { CELL_W, LABEL_W, lensHeatmap } from '../../charts/lens-heatmap';
 import { colorLegend } from '../../charts/legend';
 import type { KlDirection } from '../../contracts/run';
 import { SvgMount } from '../../app/SvgMount';
-import { refreshLens, setMetric, setTarget } from '../../state/actions';
-import { get, set, useStore, type LensMetric } from '../../state/store';
+import { refreshLens, setLensKind, setLensKl, setMetric, setTarget } from '../../state/lens';
+import { get, useStore, type LensMetric } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { lensCsv, lensExport } from '../export/report';
 import { lensCells, METRICS } from './lens-cells';
@@ -16,10 +16,10 @@ import { lensCells, METRICS } from './lens-cells';
 export function LogitLensView() {
   const run = useStore((s) => s.run);
   const lens = useStore((s) => s.lens);
-  const busy = useStore((s) => s.lensBusy);
+  const busy = useStore((s) => !!s.jobs.lens);
   const settings = useStore((s) => s.lensSettings);
   const vocab = useStore((s) => s.model?.info.vocab ?? 2);
-  const tunedReady = useStore((s) => s.tunedInfo !== null);
+  const tunedReady = useStore((s) => s.tunedArtifact !== null);
   const [sel, setSel] = useState<{ row: number; col: number } | null>(null);
   const [pinned, setPinned] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
@@ -81,12 +81,12 @@ export function LogitLensView() {
         <label>colour by <select data-testid="lens-metric" value={settings.metric} onChange={(e) => setMetric(e.target.value as LensMetric)}>
           {Object.entries(METRICS).map(([k, m]) => <option key={k} value={k}>{m.label}</option>)}
         </select></label>
-        <label>KL <select data-testid="lens-kl" value={settings.kl} onChange={(e) => { set({ lensSettings: { ...settings, kl: e.target.value as KlDirection } }); void refreshLens(lens ? [lens.start, lens.start + lens.positions] : undefined); }}>
+        <label>KL <select data-testid="lens-kl" value={settings.kl} onChange={(e) => void setLensKl(e.target.value as KlDirection)}>
           <option value="final||row">KL(P_final ‖ P_layer)</option>
           <option value="row||final">KL(P_layer ‖ P_final)</option>
           <option value="final||row-clipped">KL(P_final ‖ P_layer), clipped at 1/(10V)</option>
         </select></label>
-        <label>decode with <select data-testid="lens-kind" value={settings.kind ?? 'logit'} onChange={(e) => { set({ lensSettings: { ...settings, kind: e.target.value === 'tuned' ? 'tuned' : 'logit' } }); void refreshLens(lens ? [lens.start, lens.start + lens.positions] : undefined); }}>
+        <label>decode with <select data-testid="lens-kind" value={settings.kind ?? 'logit'} onChange={(e) => void setLensKind(e.target.value === 'tuned' ? 'tuned' : 'logit')}>
           <option value="logit">logit lens</option>
           <option value="tuned" disabled={!tunedReady}>tuned lens{tunedReady ? '' : ' (load or train one first)'}</option>
         </select></label>

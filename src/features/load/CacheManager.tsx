@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { evictCache, refreshCache } from '../../state/actions';
+import { evictCache, refreshCache } from '../../state/hub';
 import { useStore } from '../../state/store';
 
 function mib(n: number): string {

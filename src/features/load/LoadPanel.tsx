@@ -1,5 +1,6 @@
 import { useState, type DragEvent } from 'react';
-import { listHub, loadDemo, loadFiles, loadHub } from '../../state/actions';
+import { listHub } from '../../state/hub';
+import { loadDemo, loadFiles, loadHub } from '../../state/load';
 import { HubListing } from './HubListing';
 import { useStore } from '../../state/store';
 import { CacheManager } from './CacheManager';
@@ -8,7 +9,8 @@ import { ProgressBar } from './ProgressBar';
 
 /** Drop zone, file and folder pickers, Hugging Face repo id, and the demo. */
 export function LoadPanel() {
-  const loading = useStore((s) => s.loading);
+  const loading = useStore((s) => s.jobs.load);
+  const starting = useStore((s) => s.engineStarting);
   const [over, setOver] = useState(false);
   const [repo, setRepo] = useState('');
   const [revision, setRevision] = useState('main');
@@ -25,6 +27,8 @@ export function LoadPanel() {
   return (
     <aside className="load">
       <button type="button" className="primary" data-testid="load-demo" disabled={!!loading} onClick={() => void loadDemo()}>Load the demo model</button>
+      {/* Loads asked for now wait for the engine (never lost); the progress line says so. */}
+      {starting && <p className="hint" data-testid="engine-starting">starting the engine…</p>}
       <div
         className={`drop ${over ? 'over' : ''}`}
         data-testid="drop-zone"

@@ -1,10 +1,11 @@
 import { useStore } from '../../state/store';
+import { EngineMemory } from './EngineMemory';
 
 function fmt(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} K` : String(n);
 }
 
-/** What is loaded: architecture, size, dtype on disk, memory on the device, backend. */
+/** What is loaded: architecture, size, dtype on disk, memory on the device, backend, and what the engine holds. */
 export function ModelCard() {
   const model = useStore((s) => s.model);
   const backend = useStore((s) => s.backend);
@@ -32,6 +33,7 @@ export function ModelCard() {
         ))}
       </dl>
       {!model.hasTokenizer && <p className="hint">No tokenizer.json: prompts cannot be typed for this model.</p>}
+      <EngineMemory />
     </section>
   );
 }

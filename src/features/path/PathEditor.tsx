@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { setPath } from '../../state/actions';
+import { setPath } from '../../state/run';
 import { useStore } from '../../state/store';
 import { itemsFromPath, moveItem, pathFromItems, type PathItem } from './path-items';
 import { PathEffectPanel } from './PathEffectPanel';

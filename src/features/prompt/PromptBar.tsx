@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
-import { runPrompt } from '../../state/actions';
+import { runPrompt } from '../../state/run';
 import { useStore } from '../../state/store';
 
 /** The prompt box (Enter runs), the token strip and the next-token top-k. */
 export function PromptBar() {
   const model = useStore((s) => s.model);
-  const running = useStore((s) => s.running);
+  const running = useStore((s) => !!s.jobs.run);
   const run = useStore((s) => s.run);
   const stored = useStore((s) => s.prompt);
   const [text, setText] = useState(stored);

@@ -3,7 +3,7 @@ import * as d3 from 'd3';
 import { lineChart } from '../../charts/line-chart';
 import { matrixHeatmap } from '../../charts/matrix-heatmap';
 import { SvgMount } from '../../app/SvgMount';
-import { refreshResidual } from '../../state/actions';
+import { refreshResidual } from '../../state/depth';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 

@@ -3,8 +3,8 @@ import { lineChart } from '../../charts/line-chart';
 import { matrixHeatmap } from '../../charts/matrix-heatmap';
 import { SvgMount } from '../../app/SvgMount';
 import type { SkipMode } from '../../contracts/depth';
-import { cancelSweep, runSweep } from '../../state/actions';
-import { get, set, useStore } from '../../state/store';
+import { cancelSweep, runSweep, setSweepPrompts, toggleSweepMode } from '../../state/sweep';
+import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 
 const MODE_LABEL: Record<SkipMode, string> = { layer: 'whole layer', attn: 'attention only', mlp: 'MLP only' };
@@ -15,7 +15,7 @@ const MODE_LABEL: Record<SkipMode, string> = { layer: 'whole layer', attn: 'atte
  */
 export function SweepView() {
   const sweep = useStore((s) => s.sweep);
-  const job = useStore((s) => s.sweepJob);
+  const job = useStore((s) => s.jobs.sweep);
   const modes = useStore((s) => s.sweepModes);
   const prompts = useStore((s) => s.sweepPrompts);
   const model = useStore((s) => s.model);
@@ -33,17 +33,17 @@ export function SweepView() {
     return { out, effect, entries };
   }, [sweep]);
   if (!model) return <p className="hint">Load a model to run a skip sweep.</p>;
-  const toggle = (m: SkipMode) => set({ sweepModes: modes.includes(m) ? modes.filter((x) => x !== m) : [...modes, m] });
+  const p = job?.progress;
   return (
     <section className="sweep" data-testid="sweep-view" aria-label="skip sweep">
       <div className="controls">
         {(['layer', 'attn', 'mlp'] as SkipMode[]).map((m) => (
-          <label key={m}><input type="checkbox" checked={modes.includes(m)} onChange={() => toggle(m)} /> {MODE_LABEL[m]}</label>
+          <label key={m}><input type="checkbox" checked={modes.includes(m)} onChange={() => toggleSweepMode(m)} /> {MODE_LABEL[m]}</label>
         ))}
         <button type="button" className="primary" data-testid="sweep-run" disabled={!!job || modes.length === 0} onClick={() => void runSweep()}>Run skip sweep</button>
         {job && (
           <span data-testid="sweep-progress">
-            <progress max={job.total || 1} value={job.done} /> {job.done}/{job.total || '…'} runs
+            <progress max={p?.total || 1} value={p?.done ?? 0} /> {p?.done ?? 0}/{p?.total || '…'} runs
             {' '}<button type="button" data-testid="sweep-cancel" onClick={cancelSweep}>Cancel</button>
           </span>
         )}
@@ -56,7 +56,7 @@ export function SweepView() {
         }} />}
       </div>
       <label className="prompt-set">prompt set (one per line; empty = the current prompt)
-        <textarea rows={3} data-testid="sweep-prompts" value={prompts} onChange={(e) => set({ sweepPrompts: e.target.value })} />
+        <textarea rows={3} data-testid="sweep-prompts" value={prompts} onChange={(e) => setSweepPrompts(e.target.value)} />
       </label>
       {sweep && charts && (
         <>

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { lineChart } from '../../charts/line-chart';
 import { SvgMount } from '../../app/SvgMount';
-import { cancelTunedTraining, compareTunedLens, exportTunedLens, loadTunedLensFile, refreshLens, setView, trainTunedLens } from '../../state/actions';
-import { get, set, useStore } from '../../state/store';
+import { cancelTunedTraining, compareTunedLens, exportTunedLens, loadTunedLensFile, setTunedSettings, setTunedTexts, showTunedInLens, trainTunedLens } from '../../state/tuned';
+import { get, useStore } from '../../state/store';
 import { download, jsonBlob } from '../export/download';
 import { ExportBar } from '../export/ExportBar';
 
@@ -17,7 +17,7 @@ export function TunedLensView() {
   const st = useStore((s) => s.tunedSettings);
   const texts = useStore((s) => s.tunedTexts);
   const losses = useStore((s) => s.tunedLosses);
-  const job = useStore((s) => s.tunedJob);
+  const job = useStore((s) => s.jobs.tuned);
   const cmp = useStore((s) => s.tunedComparison);
   const lossChart = useMemo(() => (losses && losses.length > 1 ? lineChart([{ name: 'training loss', values: losses }], { xLabel: 'step', yLabel: 'KL(P_final ‖ P_lens), nats' }) : null), [losses]);
   const cmpChart = useMemo(() => (cmp ? lineChart([
@@ -25,7 +25,9 @@ export function TunedLensView() {
     { name: 'tuned lens', values: cmp.tuned },
   ], { xLabel: 'layer (residual entering it)', yLabel: 'mean KL to final (nats)' }) : null), [cmp]);
   if (!model) return <p className="hint">Load a model to load or train a tuned lens.</p>;
-  const upd = (p: Partial<typeof st>) => set({ tunedSettings: { ...st, ...p } });
+  const upd = setTunedSettings;
+  const step = job?.progress?.done ?? 0;
+  const loss = job?.progress?.loss ?? NaN;
   return (
     <section className="tuned" data-testid="tuned-view" aria-label="tuned lens">
       <div className="controls">
@@ -33,18 +35,18 @@ export function TunedLensView() {
         {info && <span data-testid="tuned-info">lens: {info.source}, {info.layers} translators, width {info.dModel}{info.missingBias.length ? `, no bias for layers ${info.missingBias.join(', ')}` : ''}</span>}
       </div>
       <label className="prompt-set">training texts (one per line; empty = the current prompt)
-        <textarea rows={4} data-testid="tuned-texts" value={texts} onChange={(e) => set({ tunedTexts: e.target.value })} />
+        <textarea rows={4} data-testid="tuned-texts" value={texts} onChange={(e) => setTunedTexts(e.target.value)} />
       </label>
       <div className="controls">
         <label>steps <input type="number" min={1} max={5000} data-testid="tuned-steps" value={st.steps} onChange={(e) => upd({ steps: Math.max(1, Number(e.target.value) || 1) })} /></label>
         <label>learning rate <input type="number" min={0} step={0.01} value={st.lr} onChange={(e) => upd({ lr: Math.max(0, Number(e.target.value)) })} /></label>
         <label>tokens per step <input type="number" min={8} value={st.batchTokens} onChange={(e) => upd({ batchTokens: Math.max(8, Number(e.target.value) || 8) })} /></label>
         <button type="button" className="primary" data-testid="tuned-train" disabled={!!job} onClick={() => void trainTunedLens()}>Train tuned lens</button>
-        {job && <span data-testid="tuned-progress"><progress max={st.steps} value={job.step} /> step {job.step}/{st.steps}, loss {Number.isFinite(job.loss) ? job.loss.toFixed(4) : '…'} <button type="button" data-testid="tuned-cancel" onClick={cancelTunedTraining}>Cancel</button></span>}
+        {job && <span data-testid="tuned-progress"><progress max={st.steps} value={step} /> step {step}/{st.steps}, loss {Number.isFinite(loss) ? loss.toFixed(4) : '…'} <button type="button" data-testid="tuned-cancel" onClick={cancelTunedTraining}>Cancel</button></span>}
         {info && !job && (
           <>
             <button type="button" data-testid="tuned-compare" onClick={() => void compareTunedLens()}>Compare with the logit lens</button>
-            <button type="button" data-testid="tuned-show" onClick={() => { set({ lensSettings: { ...get().lensSettings, kind: 'tuned' } }); setView('lens'); void refreshLens(); }}>Show in the lens view</button>
+            <button type="button" data-testid="tuned-show" onClick={() => void showTunedInLens()}>Show in the lens view</button>
             <button type="button" data-testid="tuned-download" onClick={() => void exportTunedLens().then((b) => { if (b) download('tuned-lens.safetensors', new Blob([b as Uint8Array<ArrayBuffer>])); })}>Download lens (.safetensors)</button>
           </>
         )}

@@ -4,7 +4,8 @@
  */
 import type { Intervention } from '../../contracts/run';
 import { engine } from '../../services/engine';
-import { loadDemo, loadHub, runPrompt } from '../actions';
+import { loadDemo, loadHub } from '../load';
+import { runPrompt } from '../run';
 import { applyLinkDataset, datasetLinkChanged, datasetLinkFields } from '../datasets';
 import { get, set, useStore, type State } from '../store';
 import { decodeState, encodeState, stateFromHash } from './codec';
