@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SEGMENT } from '../workers/engine/analyses/chain';
-import { mulberry32, type ChainExample, type ChainScore } from '../workers/engine/analyses/chain-search';
+import { chainSearch, mulberry32, type ChainExample, type ChainScore } from '../workers/engine/analyses/chain-search';
 import type { Engine } from '../workers/engine/engine';
 import { StrataError } from '../workers/engine/errors';
 import { engineFor } from './helpers/node-engine';
@@ -24,7 +24,7 @@ async function independent(engine: Engine, examples: ChainExample[], chain: numb
     let sum = 0;
     let all = true;
     for (let i = 0; i < target.length; i++) {
-      const z = (await engine.run({ tokens: [...prompt, ...target.slice(0, i)], path: chain })).logitsLast;
+      const z = (await engine.capture({ tokens: [...prompt, ...target.slice(0, i)], path: chain })).logitsLast;
       let max = -Infinity;
       let arg = 0;
       z.forEach((v, k) => {
@@ -74,7 +74,7 @@ function randomExamples(seed: number, n: number, promptLen: number, targetLen: n
 async function greedy(engine: Engine, prompt: number[], n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const z = (await engine.run({ tokens: [...prompt, ...out] })).logitsLast;
+    const z = (await engine.capture({ tokens: [...prompt, ...out] })).logitsLast;
     let arg = 0;
     z.forEach((v, k) => {
       if (v > (z[arg] as number)) arg = k;
@@ -115,7 +115,7 @@ describe('chain search on llama-gqa (3 layers)', () => {
     });
     truth.sort(rank);
     const before = tf.memory().numTensors;
-    const res = await engine.chainSearch(examples, { budget: space.length, lengthPenalty: penalty, topK: 100, seed: 3 });
+    const res = await chainSearch(engine.model().model, examples, { budget: space.length, lengthPenalty: penalty, topK: 100, seed: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(res.evaluations).toBe(space.length);
     expect(res.best.length).toBe(space.length);
@@ -132,7 +132,7 @@ describe('chain search on llama-gqa (3 layers)', () => {
     expect(res.full.chain).toEqual([0, 1, 2]);
     expect(res.full.notation).toBe('0-2');
     // A larger budget stops as soon as the space is exhausted.
-    const more = await engine.chainSearch(examples, { budget: 500, lengthPenalty: penalty, seed: 3 });
+    const more = await chainSearch(engine.model().model, examples, { budget: 500, lengthPenalty: penalty, seed: 3 });
     expect(more.exhausted).toBe(true);
     expect(more.evaluations).toBe(space.length);
     expect(more.best[0]?.chain).toEqual(truth[0]?.chain);
@@ -147,21 +147,21 @@ describe('chain search on llama-gqa (3 layers)', () => {
       return { chain, reward: r.exact - 0.1 * (chain.length / L), ...r };
     });
     truth.sort(rank);
-    const res = await engine.chainSearch(ex, { mode: 'exact', budget: 100, lengthPenalty: 0.1, seed: 1 });
+    const res = await chainSearch(engine.model().model, ex, { mode: 'exact', budget: 100, lengthPenalty: 0.1, seed: 1 });
     expect(res.full.exact).toBe(1);
     expect(res.best[0]?.chain).toEqual(truth[0]?.chain);
     expect(res.best[0]?.reward).toBeCloseTo(truth[0]?.reward ?? NaN, 6);
   });
 
   it('budget 1 evaluates and reports only the full chain; bad settings are refused', async () => {
-    const res = await engine.chainSearch(examples, { budget: 1 });
+    const res = await chainSearch(engine.model().model, examples, { budget: 1 });
     expect(res.evaluations).toBe(1);
     expect(res.best.map((b) => b.chain)).toEqual([[0, 1, 2]]);
     expect(res.full).toEqual(res.best[0]);
-    await expect(engine.chainSearch([], {})).rejects.toThrow(StrataError);
-    await expect(engine.chainSearch(examples, { budget: 0 })).rejects.toThrow(StrataError);
-    await expect(engine.chainSearch([{ prompt: [1], target: [] }])).rejects.toThrow(StrataError);
-    await expect(engine.chainSearch([{ prompt: [1], target: [999] }])).rejects.toThrow(StrataError);
+    await expect(chainSearch(engine.model().model, [], {})).rejects.toThrow(StrataError);
+    await expect(chainSearch(engine.model().model, examples, { budget: 0 })).rejects.toThrow(StrataError);
+    await expect(chainSearch(engine.model().model, [{ prompt: [1], target: [] }])).rejects.toThrow(StrataError);
+    await expect(chainSearch(engine.model().model, [{ prompt: [1], target: [999] }])).rejects.toThrow(StrataError);
   });
 });
 
@@ -175,7 +175,7 @@ describe('chain search on stories260K (5 layers)', () => {
   afterAll(() => engine.unload());
 
   it('rewards match the independent computation to 1e-4 (skips, loops, the empty chain)', async () => {
-    const res = await engine.chainSearch(examples, { budget: 25, topK: 25, seed: 2, lengthPenalty: 0.05 });
+    const res = await chainSearch(engine.model().model, examples, { budget: 25, topK: 25, seed: 2, lengthPenalty: 0.05 });
     const scores: ChainScore[] = [res.full, ...res.best];
     expect(scores.some((s) => s.chain.length > 5)).toBe(true);
     for (const s of scores) {
@@ -192,8 +192,8 @@ describe('chain search on stories260K (5 layers)', () => {
     const before = tf.memory().numTensors;
     const seen: { done: number; budget: number; reward: number }[] = [];
     const opts = { budget: 30, seed: 42, exploration: 1, lengthPenalty: 0.1 };
-    const a = await engine.chainSearch(examples, { ...opts, onProgress: (p) => seen.push({ done: p.done, budget: p.budget, reward: p.best.reward }) });
-    const b = await engine.chainSearch(examples, opts);
+    const a = await chainSearch(engine.model().model, examples, { ...opts, onProgress: (p) => seen.push({ done: p.done, budget: p.budget, reward: p.best.reward }) });
+    const b = await chainSearch(engine.model().model, examples, opts);
     expect(tf.memory().numTensors).toBe(before);
     expect(b).toEqual(a);
     expect(a.evaluations).toBe(30);
@@ -207,7 +207,7 @@ describe('chain search on stories260K (5 layers)', () => {
     const before = tf.memory().numTensors;
     const ctrl = new AbortController();
     let last = 0;
-    const run = engine.chainSearch(examples, {
+    const run = chainSearch(engine.model().model, examples, {
       budget: 200,
       signal: ctrl.signal,
       onProgress: ({ done }) => {
@@ -224,12 +224,12 @@ describe('chain search on stories260K (5 layers)', () => {
   it('timing: evaluations per second with 8-token prompts', async () => {
     const ex = randomExamples(9, 1, 8, 1, 512, 1);
     const t0 = performance.now();
-    const res = await engine.chainSearch(ex, { budget: 100, seed: 0 });
+    const res = await chainSearch(engine.model().model, ex, { budget: 100, seed: 0 });
     const s = (performance.now() - t0) / 1000;
     console.log(`stories260K, 1 example (8-token prompt + 1 target): ${res.evaluations} evaluations in ${s.toFixed(2)} s = ${(res.evaluations / s).toFixed(1)} eval/s; best ${res.best[0]?.notation} (${res.best[0]?.reward.toFixed(3)}) vs full ${res.full.reward.toFixed(3)}`);
     const ex4 = randomExamples(9, 4, 8, 4, 512, 1);
     const t1 = performance.now();
-    const r4 = await engine.chainSearch(ex4, { budget: 100, seed: 0 });
+    const r4 = await chainSearch(engine.model().model, ex4, { budget: 100, seed: 0 });
     const s4 = (performance.now() - t1) / 1000;
     console.log(`stories260K, 4 examples (8-token prompt + 4 targets): ${r4.evaluations} evaluations in ${s4.toFixed(2)} s = ${(r4.evaluations / s4).toFixed(1)} eval/s`);
     expect(res.evaluations).toBe(100);

@@ -30,7 +30,7 @@ describe('demo model', () => {
   let engine: Engine;
   let tok: TextTokenizer;
   const next = async (prompt: string): Promise<string> => {
-    const r = await engine.run({ tokens: engine.encode(prompt) });
+    const r = await engine.capture({ tokens: engine.encode(prompt) });
     return tok.decode([argmax(r.logitsLast)]);
   };
 
@@ -46,7 +46,7 @@ describe('demo model', () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) {
       expect(engine.encode(ref.prompt)).toEqual(ref.ids);
-      const r = await engine.run({ tokens: ref.ids });
+      const r = await engine.capture({ tokens: ref.ids });
       const { diff, scale } = maxAbsDiff(r.logitsLast, ref.logits);
       expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     }

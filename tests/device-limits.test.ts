@@ -18,9 +18,9 @@ describe('device buffer limits', () => {
     const engine = new Engine();
     // 50 000 bytes: every layer matrix fits (largest 172×64×4 = 44 032 B), the 131 072 B embedding does not.
     const info = await engine.load(await dirFileSet(DIR), { maxTensorBytes: 50_000 });
-    expect(info.tiedEmbeddings).toBe(true);
+    expect(info.info.tiedEmbeddings).toBe(true);
     for (const c of golden.cases) {
-      const r = await engine.trace(c.ids, c.path ?? undefined);
+      const r = await engine.analyze('trace', { run: { tokens: c.ids, path: c.path ?? undefined } });
       const { diff, scale } = maxAbsDiff(r.logitsLast, c.logitsLast);
       expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     }
@@ -33,9 +33,9 @@ describe('device buffer limits', () => {
     const engine = new Engine();
     // 20 000 bytes: 200×48 embeddings (38 400 B) split in two blocks of 104 columns; MLP matrices (18 432 B) fit.
     const info = await engine.load(await dirFileSet('tests/fixtures/models/llama-gqa'), { maxTensorBytes: 20_000 });
-    expect(info.tiedEmbeddings).toBe(false);
+    expect(info.info.tiedEmbeddings).toBe(false);
     for (const c of g.cases) {
-      const r = await engine.trace(c.ids, c.path ?? undefined);
+      const r = await engine.analyze('trace', { run: { tokens: c.ids, path: c.path ?? undefined } });
       const { diff, scale } = maxAbsDiff(r.logitsLast, c.logitsLast);
       expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     }

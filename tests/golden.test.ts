@@ -34,7 +34,7 @@ describe.each(files)('golden %s', (file) => {
 
   it.each(golden.cases.map((c, i) => [i, c.path ? c.path.join(',') : 'default', c] as const))('case %i path %s', async (_i, _p, c) => {
     engine ??= await engineFor(golden.model);
-    const r = await engine.trace(c.ids, c.path ?? undefined, { topk: 1, attention: true });
+    const r = await engine.analyze('trace', { run: { tokens: c.ids, path: c.path ?? undefined }, options: { topk: 1, attention: true } });
     const T = c.ids.length;
     // Issue 2 item 8: max |Δlogit| ≤ 1e-3·max(1, |logit|max).
     const { diff, scale } = maxAbsDiff(r.logitsLast, c.logitsLast);
@@ -62,7 +62,7 @@ describe.each(files)('golden %s', (file) => {
       engine ??= await engineFor(golden.model);
       const ids = [...g.prompt];
       for (let i = 0; i < g.continuation.length; i++) {
-        const r = await engine.run({ tokens: ids });
+        const r = await engine.capture({ tokens: ids });
         let best = 0;
         r.logitsLast.forEach((v, j) => { if (v > (r.logitsLast[best] as number)) best = j; });
         ids.push(best);

@@ -23,7 +23,7 @@ describe('hub loading', () => {
     const golden = JSON.parse(readFileSync('tests/golden/llama-gqa.json', 'utf8')) as { cases: { ids: number[]; logitsLast: number[] }[] };
     const c = golden.cases[0];
     if (!c) throw new Error('no case');
-    const r = await engine.trace(c.ids, undefined);
+    const r = await engine.analyze('trace', { run: { tokens: c.ids, path: undefined } });
     const { diff, scale } = maxAbsDiff(r.logitsLast, c.logitsLast);
     expect(diff).toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     // Every weight read was a range request against the pinned commit; nothing else was downloaded whole.
@@ -55,7 +55,7 @@ describe('hub loading', () => {
     expect(second.fromCache).toBe(2);
     expect(hub.log.filter((l) => l.url.includes('/resolve/'))).toEqual([]); // only the listing was asked for
     const engine = new Engine();
-    expect((await engine.load(second.files)).arch).toBe('qwen3');
+    expect((await engine.load(second.files)).info.arch).toBe('qwen3');
     engine.unload();
     await expect(hubFileSet({ ...req, repo: 'badhash/qwen3' }, { cache })).rejects.toThrow(/model\.safetensors: the downloaded file's SHA-256 does not match the hub's/);
     expect((await cache.list()).some((e) => e.key.startsWith('hub/badhash/') && e.key.endsWith('.safetensors'))).toBe(false);

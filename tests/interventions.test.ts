@@ -42,7 +42,7 @@ describe.each(files)('interventions %s', (file) => {
   let engine: Engine;
   it.each(golden.cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
     engine ??= await engineFor(golden.model);
-    const r = await engine.run({ tokens: c.ids, path: c.path ?? undefined, interventions: c.interventions.map(toIntervention), capture: c.capture });
+    const r = await engine.capture({ tokens: c.ids, path: c.path ?? undefined, interventions: c.interventions.map(toIntervention), capture: c.capture });
     const { diff, scale } = maxAbsDiff(r.logitsLast, c.logitsLast);
     expect(diff, 'logitsLast').toBeLessThanOrEqual(1e-3 * Math.max(1, scale));
     expect(Object.keys(r.captures).sort()).toEqual(Object.keys(c.captures).sort());

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KlDirection } from '../src/contracts/run';
-import { lensLabels } from '../workers/engine/analyses/trace';
+import { lensLabels } from '../workers/engine/analyses/logit-lens';
 import { openCheckpoint } from '../workers/engine/io/checkpoint';
 import { readTensorF32 } from '../workers/engine/io/safetensors';
 import { dirFileSet } from '../workers/node/fs-source';
@@ -57,11 +57,11 @@ describe('logit lens reductions', () => {
     const T = IDS.length;
     const wu = await weight('model.embed_tokens.weight');
     const normW = await weight('model.norm.weight');
-    const run = await engine.run({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
+    const run = await engine.capture({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
     const resid = [...PATH.map((_, s) => run.captures[`blocks.${s}.hook_resid_pre`]), run.captures[`blocks.${PATH.length - 1}.hook_resid_post`]];
     const target = [403, 407, 261, 378, 432, 383, 286]; // the next tokens of "Once upon a time, there was"
     const k = 4;
-    const lens = await engine.trace(IDS, PATH, { topk: k, kl: dir, target });
+    const lens = await engine.analyze('trace', { run: { tokens: IDS, path: PATH }, options: { topk: k, kl: dir, target } });
     expect(lens.lens.rows.map((r) => r.label)).toEqual(lensLabels(PATH));
     const finalLp = (t: number): Float64Array => logProbs((resid[PATH.length] as { data: Float32Array }).data.subarray(t * d, (t + 1) * d), normW, wu, V, d);
     resid.forEach((r, row) => {
@@ -90,7 +90,7 @@ describe('logit lens reductions', () => {
     });
     // The last row is the model itself: KL to final is exactly 0 and the default target is its top-1.
     expect(Array.from(lens.lens.rows[PATH.length]?.klToFinal ?? [])).toEqual(new Array(T).fill(0));
-    const dflt = await engine.trace(IDS, PATH, { topk: 1 });
+    const dflt = await engine.analyze('trace', { run: { tokens: IDS, path: PATH }, options: { topk: 1 } });
     const lastRow = dflt.lens.rows[PATH.length];
     expect(Array.from(dflt.lens.target)).toEqual(Array.from(lastRow?.topIds ?? []));
     expect(Array.from(lastRow?.targetRank ?? [])).toEqual(new Array(T).fill(1));

@@ -12,12 +12,22 @@ describe('tensor accounting', () => {
     const loaded = tf.memory().numTensors;
     expect(loaded).toBeGreaterThan(start);
     const ids = [1, 5, 9, 13, 17, 21];
-    await engine.run({ tokens: ids, path: [0, 1, 1, 2], capture: ['blocks.*.hook_resid_post', 'blocks.2.attn.hook_pattern'], interventions: [{ hook: 'blocks.1.attn.hook_z', kind: 'zero', heads: [0] }, { hook: 'blocks.0.hook_mlp_out', kind: 'mean' }] });
+    await engine.capture({ tokens: ids, path: [0, 1, 1, 2], capture: ['blocks.*.hook_resid_post', 'blocks.2.attn.hook_pattern'], interventions: [{ hook: 'blocks.1.attn.hook_z', kind: 'zero', heads: [0] }, { hook: 'blocks.0.hook_mlp_out', kind: 'mean' }] });
+    // The run stays cached on the device (one cache); dropping the caches frees exactly it.
+    expect(engine.memory().runs).toHaveLength(1);
+    const cached = tf.memory().numTensors;
+    expect(cached).toBeGreaterThan(loaded);
+    await engine.capture({ tokens: ids, path: [0, 1, 1, 2], capture: ['blocks.*.hook_resid_post'], interventions: [{ hook: 'blocks.1.attn.hook_z', kind: 'zero', heads: [0] }, { hook: 'blocks.0.hook_mlp_out', kind: 'mean' }] });
+    expect(tf.memory().numTensors).toBe(cached); // same spec: the cache is read, nothing new on the device
+    engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(loaded);
-    await engine.trace(ids, [2, 0], { topk: 5, attention: true, kl: 'final||row-clipped' });
-    expect(tf.memory().numTensors).toBe(loaded);
+    for (const kind of ['trace', 'lens', 'attention', 'residual', 'path-effect', 'depth-profile'] as const) {
+      await engine.analyze(kind, { run: { tokens: ids, path: [2, 0] }, options: kind === 'trace' ? { topk: 5, attention: true, kl: 'final||row-clipped' } : {} });
+      engine.registry.dropRuns();
+      expect(tf.memory().numTensors, kind).toBe(loaded);
+    }
     // A run that fails part-way (bad intervention value) must release what it created.
-    await expect(engine.run({ tokens: ids, capture: ['blocks.0.hook_resid_pre'], interventions: [{ hook: 'blocks.1.hook_resid_pre', kind: 'add', value: { shape: [3], data: new Float32Array(3) } }] })).rejects.toThrow(StrataError);
+    await expect(engine.capture({ tokens: ids, capture: ['blocks.0.hook_resid_pre'], interventions: [{ hook: 'blocks.1.hook_resid_pre', kind: 'add', value: { shape: [3], data: new Float32Array(3) } }] })).rejects.toThrow(StrataError);
     expect(tf.memory().numTensors).toBe(loaded);
     engine.unload();
     expect(tf.memory().numTensors).toBe(start);

@@ -13,9 +13,9 @@ describe('pathEffect', () => {
     const engine = await engineFor('tests/fixtures/models/stories260K');
     const ids = [1, 403, 407, 261, 378, 432]; // "Once upon a time," (stories260K tokenizer, BOS first)
     const ivs = [{ hook: 'blocks.1.attn.hook_z', kind: 'zero' as const, heads: [0] }];
-    const e = await engine.pathEffect(ids, path, ivs, { k: 4, target: 383 });
-    const full = logSoftmax((await engine.run({ tokens: ids, interventions: ivs })).logitsLast);
-    const edit = logSoftmax((await engine.run({ tokens: ids, path, interventions: ivs })).logitsLast);
+    const e = await engine.analyze('path-effect', { run: { tokens: ids, path, interventions: ivs }, options: { k: 4, target: 383 } });
+    const full = logSoftmax((await engine.capture({ tokens: ids, interventions: ivs })).logitsLast);
+    const edit = logSoftmax((await engine.capture({ tokens: ids, path, interventions: ivs })).logitsLast);
     const kl = full.reduce((s, v, i) => s + Math.exp(v) * (v - (edit[i] as number)), 0);
     const l2 = Math.sqrt(full.reduce((s, v, i) => s + (Math.exp(edit[i] as number) - Math.exp(v)) ** 2, 0));
     expect(Math.abs(e.kl - kl)).toBeLessThanOrEqual(1e-5 * Math.max(1, kl));

@@ -40,8 +40,11 @@ describe.each(depthFiles)('residual analytics on %s', (file) => {
 
   it('default path and a looping path agree with the reference; no tensor is left behind', async () => {
     const before = tf.memory().numTensors;
-    let skipped = compare(await engine.residual(g.ids, undefined), g.residual, 'default');
-    skipped += compare(await engine.residual(g.ids, g.residualPath.path, { alpha: g.residualPath.alpha }), g.residualPath, 'path');
+    let skipped = compare(await engine.analyze('residual', { run: { tokens: g.ids, path: undefined } }), g.residual, 'default');
+    skipped += compare(await engine.analyze('residual', { run: { tokens: g.ids, path: g.residualPath.path }, options: { alpha: g.residualPath.alpha } }), g.residualPath, 'path');
+    // What stays is the two runs' caches; dropping them leaves exactly what was there before.
+    expect(engine.memory().runs).toHaveLength(2);
+    engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(before);
     // Near-threshold void decisions are skipped, and there must be few of them.
     expect(skipped).toBeLessThanOrEqual(2);

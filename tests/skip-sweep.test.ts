@@ -1,10 +1,11 @@
 /** Skip sweep (METHODS §5) on every family against scripts/reference/depth.py, which skips literally. */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SKIP_MODES, skipInterventions, type SkipSweepResult } from '../workers/engine/analyses/skip-sweep';
+import { SKIP_MODES, skipSweep, skipInterventions, type SkipSweepResult } from '../workers/engine/analyses/skip-sweep';
 import type { Engine } from '../workers/engine/engine';
 import { StrataError } from '../workers/engine/errors';
 import { depthFiles, expectAgree, expectClose, readDepth, type SkipModeG } from './helpers/depth-golden';
+import { defaultPath } from '../workers/engine/forward/forward';
 import { engineFor } from './helpers/node-engine';
 
 function compare(r: SkipSweepResult, g: Record<string, SkipModeG>, what: string): void {
@@ -32,9 +33,9 @@ describe.each(depthFiles)('skip sweep on %s', (file) => {
     const before = tf.memory().numTensors;
     const L = engine.info?.layers ?? 0;
     const seen: [number, number][] = [];
-    compare(await engine.skipSweep([g.ids], { onProgress: (done, total) => seen.push([done, total]) }), g.skip, 'one');
+    compare(await sweep(engine, [g.ids], { onProgress: (done, total) => seen.push([done, total]) }), g.skip, 'one');
     expect(seen).toEqual(Array.from({ length: L }, (_, i) => [i + 1, L]));
-    compare(await engine.skipSweep([g.ids, g.ids2]), g.skipSet, 'set');
+    compare(await sweep(engine, [g.ids, g.ids2]), g.skipSet, 'set');
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -42,8 +43,8 @@ describe.each(depthFiles)('skip sweep on %s', (file) => {
     const T = g.ids.length;
     const d = engine.info?.dModel ?? 0;
     const hooks = ['blocks.1.hook_resid_pre', 'blocks.1.hook_resid_post'];
-    const clean = await engine.run({ tokens: g.ids, capture: hooks });
-    const skipped = await engine.run({ tokens: g.ids, capture: hooks, interventions: skipInterventions(1, 'layer', T) });
+    const clean = await engine.capture({ tokens: g.ids, capture: hooks });
+    const skipped = await engine.capture({ tokens: g.ids, capture: hooks, interventions: skipInterventions(1, 'layer', T) });
     const pre = skipped.captures['blocks.1.hook_resid_pre']?.data;
     const post = skipped.captures['blocks.1.hook_resid_post']?.data;
     const cleanPost = clean.captures['blocks.1.hook_resid_post']?.data;
@@ -64,15 +65,21 @@ describe('skip sweep: cancel and bad input', () => {
     const before = tf.memory().numTensors;
     const ctl = new AbortController();
     let calls = 0;
-    const run = engine.skipSweep([[1, 5, 9, 13]], { signal: ctl.signal, onProgress: () => { calls++; if (calls === 2) ctl.abort(); } });
+    const run = sweep(engine, [[1, 5, 9, 13]], { signal: ctl.signal, onProgress: () => { calls++; if (calls === 2) ctl.abort(); } });
     await expect(run).rejects.toThrow(/cancelled/);
     expect(calls).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses prompts of one token and an empty set', async () => {
-    await expect(engine.skipSweep([[1]])).rejects.toThrow(StrataError);
-    await expect(engine.skipSweep([[1]])).rejects.toThrow(/at least 2/);
-    await expect(engine.skipSweep([])).rejects.toThrow(/at least one prompt/);
+    await expect(sweep(engine, [[1]])).rejects.toThrow(StrataError);
+    await expect(sweep(engine, [[1]])).rejects.toThrow(/at least 2/);
+    await expect(sweep(engine, [])).rejects.toThrow(/at least one prompt/);
   });
 });
+
+/** The pure sweep on the engine's model, over its full path (the registered analysis wraps this). */
+function sweep(engine: Engine, prompts: number[][], opts: Parameters<typeof skipSweep>[3] = {}): ReturnType<typeof skipSweep> {
+  const m = engine.model().model;
+  return skipSweep(m, prompts, defaultPath(m.arch.layers), opts);
+}

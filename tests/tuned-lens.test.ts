@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { disposeTunedLens, loadTunedLens, saveTunedLens, translatorForRow, type TunedLens } from '../workers/engine/analyses/tuned-lens';
-import { lensKlLoss, trainTunedLensOn, type LensBatch } from '../workers/engine/analyses/tuned-lens-train';
+import { lensKlLoss, trainTunedLens, trainTunedLensOn, type LensBatch } from '../workers/engine/analyses/tuned-lens-train';
+import type { TunedLensInfo } from '../src/contracts/depth';
+import type { Engine } from '../workers/engine/engine';
 import { ensureGradients } from '../workers/engine/analyses/gradients';
 import { openCheckpoint } from '../workers/engine/io/checkpoint';
 import { readTensorF32 } from '../workers/engine/io/safetensors';
@@ -71,12 +73,12 @@ describe('tuned lens', () => {
     const L = 5;
     const d = 64;
     const zero = lensOf(L, d, () => new Float32Array(d * d), () => new Float32Array(d));
-    await engine.loadTunedLens(await saveTunedLens(zero), 'zero.safetensors');
+    await importLens(engine, await saveTunedLens(zero), 'zero.safetensors');
     disposeTunedLens(zero);
     for (const path of [undefined, [0, 4, 2, 2]]) {
       const opts = { topk: 5, target: [403, 407, 261, 378, 432, 383, 286] };
-      const logit = (await engine.trace(IDS, path, opts)).lens;
-      const tuned = await engine.tunedLens(IDS, path, opts);
+      const logit = (await engine.analyze('trace', { run: { tokens: IDS, ...(path ? { path } : {}) }, options: opts })).lens;
+      const tuned = await engine.analyze('tuned-lens', { run: { tokens: IDS, path: path }, options: opts });
       expect(tuned.rows).toEqual(logit.rows);
       expect(Array.from(tuned.target)).toEqual(Array.from(logit.target));
     }
@@ -102,13 +104,13 @@ describe('tuned lens', () => {
     const Ws = Array.from({ length: L }, (_, i) => values(d * d, 100 + i, 0.08));
     const bs = Array.from({ length: L }, (_, i) => values(d, 200 + i, 0.3));
     const lens = lensOf(L, d, (i) => Ws[i] as Float32Array, (i) => bs[i] as Float32Array);
-    await engine.loadTunedLens(await saveTunedLens(lens), 'random.safetensors');
+    await importLens(engine, await saveTunedLens(lens), 'random.safetensors');
     disposeTunedLens(lens);
-    const run = await engine.run({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
+    const run = await engine.capture({ tokens: IDS, path: PATH, capture: ['blocks.*.hook_resid_pre', `blocks.${PATH.length - 1}.hook_resid_post`] });
     const resid = [...PATH.map((_, s) => run.captures[`blocks.${s}.hook_resid_pre`]), run.captures[`blocks.${PATH.length - 1}.hook_resid_post`]];
     const target = [403, 407, 261, 378, 432, 383, 286]; // the next tokens of "Once upon a time, there was"
     const k = 4;
-    const got = await engine.tunedLens(IDS, PATH, { topk: k, target });
+    const got = await engine.analyze('tuned-lens', { run: { tokens: IDS, path: PATH }, options: { topk: k, target } });
     expect(got.translators).toEqual([0, 1, null, 3, null]);
     const logProbs = (h: ArrayLike<number>, tr: number | null): Float64Array => {
       const x = Float64Array.from({ length: d }, (_, o) => {
@@ -166,9 +168,9 @@ describe('tuned lens', () => {
 
     it('loads the PyTorch-written lens and its rows match', async () => {
       const engine = await engineFor(G.model);
-      const info = await engine.loadTunedLens(readFileSync('tests/golden/tuned-lens/llama-gqa.lens.safetensors'), 'llama-gqa.lens.safetensors');
+      const info = await importLens(engine, readFileSync('tests/golden/tuned-lens/llama-gqa.lens.safetensors'), 'llama-gqa.lens.safetensors');
       expect(info).toMatchObject({ layers: L, dModel: d, missingBias: [] });
-      const res = await engine.tunedLens(G.ids, undefined, { topk: 1 });
+      const res = await engine.analyze('tuned-lens', { run: { tokens: G.ids, path: undefined }, options: { topk: 1 } });
       expect(res.translators).toEqual([0, 1, 2, null]);
       let worst = 0;
       res.rows.forEach((row, r) => row.klToFinal.forEach((v, t) => {
@@ -278,28 +280,40 @@ describe('tuned lens', () => {
     const held = texts(8, 9000);
     const t0 = performance.now();
     const steps: number[] = [];
-    const res = await engine.trainTunedLens(train, { steps: 40, batchTokens: 256, seed: 1 }, (s) => steps.push(s));
+    const res = await engine.analyze('tuned-train', { options: { texts: train, steps: 40, batchTokens: 256, seed: 1 } }, { onProgress: (p) => steps.push(p.done) });
     const ms = performance.now() - t0;
     expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    const cmp = await engine.compareLenses(held);
+    const cmp = await engine.analyze('tuned-compare', { options: { texts: held } });
     const fmt = (x: Float64Array) => Array.from(x, (v) => v.toFixed(3)).join(' ');
     console.log(`tuned lens, stories260K, 40 steps × 256 tokens in ${(ms / 1000).toFixed(1)} s; loss ${res.losses[0]?.toFixed(3)} → ${res.losses[39]?.toFixed(3)}\n  held-out KL(final‖row) per layer input, logit: ${fmt(cmp.logit)}\n  tuned: ${fmt(cmp.tuned)}`);
     // Measured (40 steps, wasm, genuine weights): logit 36.5 10.8 5.84 2.17 0.56 → tuned 1.81 1.26 0.83 0.51 0.25 nats.
     for (const i of [1, 2, 3]) expect(cmp.tuned[i] as number).toBeLessThan((cmp.logit[i] as number) - 1);
     expect(res.losses[39] as number).toBeLessThan((res.losses[0] as number) / 2);
     // Export → re-load gives the same rows.
-    const rows = await engine.tunedLens(IDS, undefined, { topk: 3 });
-    await engine.loadTunedLens(await engine.exportTunedLens());
-    expect((await engine.tunedLens(IDS, undefined, { topk: 3 })).rows).toEqual(rows.rows);
-    engine.unloadTunedLens();
+    const rows = await engine.analyze('tuned-lens', { run: { tokens: IDS, path: undefined }, options: { topk: 3 } });
+    await importLens(engine, await engine.exportArtifact(lensId(engine)));
+    expect((await engine.analyze('tuned-lens', { run: { tokens: IDS, path: undefined }, options: { topk: 3 } })).rows).toEqual(rows.rows);
+    for (const a of engine.memory().artifacts) engine.dropArtifact(a.id);
+    engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(start);
 
     // Cancel from the progress callback, and with a signal aborted before the start.
     const ctl = new AbortController();
-    await expect(engine.trainTunedLens(train, { steps: 40, batchTokens: 256 }, (s) => { if (s === 2) ctl.abort(); }, ctl.signal)).rejects.toThrow(/cancelled/);
-    await expect(engine.trainTunedLens(train, { steps: 5, batchTokens: 64, cacheBytes: 0 }, undefined, AbortSignal.abort())).rejects.toThrow(/cancelled/);
-    expect(engine.tunedLensInfo).toBeUndefined();
+    await expect(engine.analyze('tuned-train', { options: { texts: train, steps: 40, batchTokens: 256 } }, { onProgress: (p) => { if (p.done === 2) ctl.abort(); }, signal: ctl.signal })).rejects.toThrow(/cancelled/);
+    await expect(trainTunedLens(engine.model().model, train, { steps: 5, batchTokens: 64, cacheBytes: 0 }, undefined, AbortSignal.abort())).rejects.toThrow(/cancelled/);
+    expect(engine.memory().artifacts).toEqual([]); // a cancelled training leaves no lens behind
     expect(tf.memory().numTensors).toBe(start);
     engine.unload();
   });
 });
+
+/** Imports a lens file for the engine's model (the newest lens is the one analyses use); its info. */
+async function importLens(engine: Engine, bytes: Uint8Array, name = 'lens.safetensors'): Promise<TunedLensInfo> {
+  return (await engine.importTunedLens(bytes, name)).lens;
+}
+
+function lensId(engine: Engine): string {
+  const a = engine.registry.latestArtifact('tuned-lens', engine.model().id);
+  if (!a) throw new Error('no lens');
+  return a.id;
+}

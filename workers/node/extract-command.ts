@@ -31,7 +31,9 @@ export const extractCommand: Command = {
     ['--batch-tokens N', 'pack rows into sequences of up to N tokens (default 512; 0 = one row at a time)'],
     ['--out FILE', 'where to write the .safetensors file'],
   ],
-  async run(args) {
+  async run(argv) {
+    // `--position -2` would read as an unknown flag: bind a negative index to its flag.
+    const args = argv.flatMap((a, i) => (a === '--position' && /^-\d+$/.test(argv[i + 1] ?? '') ? [] : i > 0 && argv[i - 1] === '--position' && /^-\d+$/.test(a) ? [`--position=${a}`] : [a]));
     const { values } = parseArgs({
       args,
       options: {
