@@ -16,10 +16,13 @@ class EngineService {
   private remote: Remote | undefined;
   private crashed: { promise: Promise<never>; reject: (e: Error) => void } | undefined;
   private nextJob = 1;
+  /** An engine API in this thread instead of the worker (Node tests drive the page's actions this way). */
+  private local: EngineApi | undefined;
   /** Called with a readable message when the worker dies; the worker has already been restarted. */
   onCrash: ((message: string) => void) | undefined;
 
   private ensure(): { api: EngineApi; crashed: Promise<never> } {
+    if (this.local) return { api: this.local, crashed: new Promise<never>(() => undefined) };
     if (!this.worker || !this.remote || !this.crashed) {
       const worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'strata-engine' });
       let reject: (e: Error) => void = () => undefined;
@@ -60,8 +63,15 @@ class EngineService {
     return this.nextJob++;
   }
 
+  /** Serves every call from `api` in this thread (no worker); for hosts without workers, e.g. Node tests. */
+  connect(api: EngineApi): void {
+    this.terminate();
+    this.local = api;
+  }
+
   cancel(jobId: number): void {
-    if (this.remote) void this.remote.cancel(jobId);
+    if (this.local) this.local.cancel(jobId);
+    else if (this.remote) void this.remote.cancel(jobId);
   }
 
   /** A load with progress (the worker releases the callback proxy when the load settles). */

@@ -14,8 +14,18 @@ export function runRefFor(tokens: number[]): RunRef {
   return { ...(model ? { model: model.modelId } : {}), tokens, ...(path ? { path } : {}), interventions };
 }
 
-export async function runPrompt(text: string): Promise<void> {
+export function runPrompt(text: string): Promise<void> {
   set({ prompt: text });
+  return runInput(text);
+}
+
+/** Runs token ids as they are (models without a tokenizer; the console and tests). */
+export function runTokens(ids: number[]): Promise<void> {
+  return runInput(ids);
+}
+
+/** Runs the prompt (text, or ids) under the current path and interventions, then refreshes the views that show it. */
+async function runInput(input: string | number[]): Promise<void> {
   const model = get().model;
   if (!model) {
     set({ error: 'Load a model first (the demo is one click away).' });
@@ -25,8 +35,8 @@ export async function runPrompt(text: string): Promise<void> {
   const run = await runJob({
     slot: 'run', scope: 'model', label: 'run',
     work: async (): Promise<CurrentRun> => {
-      const tokens = await engine.call((e) => e.encode(model.modelId, text));
-      const ref = runRefFor(tokens.map((t) => t.id));
+      const ids = typeof input === 'string' ? (await engine.call((e) => e.encode(model.modelId, input))).map((t) => t.id) : input;
+      const ref = runRefFor(ids);
       const { logitsLast: _drop, ...summary } = await engine.call((e) => e.run(ref));
       return { ...summary, ref };
     },
