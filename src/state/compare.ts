@@ -58,7 +58,8 @@ export async function runCompare(): Promise<void> {
         return { a, b, labelA, labelB: `${model.info.arch}, all ${model.info.layers} layers` };
       }
       if (!compareModel) throw new Error('Load model B first.');
-      const idsB = (await engine.call((e) => e.encode(compareModel.modelId, prompt))).map((t) => t.id);
+      // B reads the same text through its own tokenizer (ids run as they are when A's run had no text).
+      const idsB = prompt ? (await engine.call((e) => e.encode(compareModel.modelId, prompt))).map((t) => t.id) : run.ref.tokens;
       const b = await engine.analyze(jobId, 'depth-profile', { run: { model: compareModel.modelId, tokens: idsB } });
       return { a, b, labelA, labelB: `B: ${compareModel.info.arch} (${compareModel.info.layers} layers, ${compareModel.source})` };
     },
