@@ -11,13 +11,16 @@ function safetensorsHeader(bytes: Buffer): Record<string, { dtype: string; shape
   return JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as ReturnType<typeof safetensorsHeader>;
 }
 
+const SCREENS = process.env['SCREENS_DIR'] ?? 'test-results/screens';
+
 async function openDataset(page: Page, name: string, rows: number): Promise<void> {
   await page.getByTestId(`builtin-${name}`).click();
   await expect(page.getByTestId('dataset-rows')).toHaveText(String(rows));
 }
 
 test('Datasets: a built-in set, its preview and balance, extraction with cancel, safetensors download, stale result, permalink', async ({ page }) => {
-  mkdirSync('test-results/screens', { recursive: true });
+  test.setTimeout(420_000); // SwiftShader: the 200-row extraction alone takes one to two minutes
+  mkdirSync(SCREENS, { recursive: true });
   await openDemo(page);
   await page.getByTestId('tab-datasets').click();
   const row = page.getByTestId('builtin-row-demo_facts_en');
@@ -69,7 +72,7 @@ test('Datasets: a built-in set, its preview and balance, extraction with cancel,
   await expect(page.getByTestId('error')).toHaveCount(0);
   const progress = page.getByTestId('extract-progress-text');
   await expect(progress).toHaveText(/^([1-9]\d*)\/200 rows · [\d.]+ rows\/s · ETA /);
-  await page.screenshot({ path: 'test-results/screens/datasets-progress.png', fullPage: true });
+  await page.screenshot({ path: `${SCREENS}/datasets-progress.png`, fullPage: true });
   await page.getByTestId('extract-cancel').click();
   await expect(page.getByTestId('notice')).toContainText(/Extraction cancelled after \d+ of 200 rows/);
   await expect(page.getByTestId('extract-progress')).toHaveCount(0);
@@ -80,13 +83,13 @@ test('Datasets: a built-in set, its preview and balance, extraction with cancel,
   await page.getByTestId('extract-batch').fill('512');
   await page.getByTestId('extract-start').click();
   const result = page.getByTestId('extract-result');
-  await expect(result).toBeVisible({ timeout: 150_000 });
+  await expect(result).toBeVisible({ timeout: 300_000 });
   await expect(page.getByTestId('extract-result-rows')).toHaveText('200');
   await expect(page.getByTestId('extract-result-d')).toHaveText('128');
   await expect(page.getByTestId('extract-result-hooks')).toContainText('6: blocks.0.hook_resid_post … blocks.5.hook_resid_post');
   await expect(page.getByTestId('extract-result-batched')).toContainText('yes');
   await expect(page.getByTestId('extract-stale')).toHaveCount(0);
-  await page.screenshot({ path: 'test-results/screens/datasets.png', fullPage: true });
+  await page.screenshot({ path: `${SCREENS}/datasets.png`, fullPage: true });
 
   // The download is a safetensors file with one [200, 128] F32 tensor per hook and I32 labels.
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('extract-download').click()]);
@@ -134,6 +137,9 @@ test('Datasets: a built-in set, its preview and balance, extraction with cancel,
   await page.getByTestId('dataset-file').setInputFiles({ name: 'tiny.tsv', mimeType: 'text/tab-separated-values', buffer: Buffer.from('sentence\tsentiment\ngood movie\tpos\nbad movie\tneg\nfine movie\tpos\n') });
   await expect(page.getByTestId('dataset-rows')).toHaveText('3');
   await expect(page.getByTestId('map-column')).toHaveValue('sentence');
+  await expect(page.getByTestId('map-label')).toHaveValue(''); // "sentiment" is not a name the guess knows: map it
+  await expect(page.getByTestId('dataset-balance')).toContainText('no labels');
+  await page.getByTestId('map-label').selectOption('sentiment');
   await expect(page.getByTestId('dataset-balance').getByTestId('label-pos').locator('text.count')).toHaveText('2 (66.7%)');
 
   // The link made earlier opens the built-in set (and its mapping) by itself.
