@@ -122,7 +122,14 @@ test('Datasets: a built-in set, its preview and balance, extraction with cancel,
   expect(f.every(Number.isFinite)).toBe(true);
   expect(f.some((v) => v !== 0)).toBe(true);
 
-  // A result belongs to its dataset: opening another marks it stale.
+  // A result belongs to its path: skipping a layer marks it stale (and the estimate counts 5 hooks); back to all layers, it is current again.
+  await page.getByTestId('path-chip-2').locator('button').click();
+  await expect(page.getByTestId('extract-stale')).toContainText('the layer path changed');
+  await expect(page.getByTestId('extract-estimate')).toContainText('200 rows × 5 hooks × d 128');
+  await page.getByTestId('path-reset').click();
+  await expect(page.getByTestId('extract-stale')).toHaveCount(0);
+
+  // ... and to its dataset: opening another marks it stale.
   await openDataset(page, 'demo_facts_fr', 782);
   await expect(page.getByTestId('extract-stale')).toContainText('stale — re-run');
 
