@@ -52,6 +52,39 @@ describe.each(depthFiles)('skip sweep on %s', (file) => {
     expect(Array.from(post.subarray(d))).toEqual(Array.from(pre.subarray(d)));
     expect(Array.from(post.subarray(0, d))).toEqual(Array.from(cleanPost.subarray(0, d)));
   });
+
+  it('under a run spec (path + interventions), outputL2 and KL equal a float64 recomputation from the two runs', async () => {
+    const T = g.ids.length;
+    const L = engine.info?.layers ?? 0;
+    const path = [...Array.from({ length: L }, (_, i) => i), L - 1];
+    const base = [{ hook: 'blocks.0.hook_attn_out', kind: 'zero' as const, positions: [T - 1] }];
+    const r = await engine.analyze('skip-sweep', { run: { tokens: g.ids, path, interventions: base }, options: { modes: ['layer'] } });
+    expect(r.path).toEqual(path);
+    const lp = (z: Float32Array, V: number, t: number): Float64Array => {
+      const row = Float64Array.from(z.subarray(t * V, (t + 1) * V));
+      const m = Math.max(...row);
+      const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+      return row.map((v) => v - lse);
+    };
+    for (const s of [0, path.length - 1]) {
+      // Full [T, V] logits are not captured; rebuild them per position from runs ending at each prefix (causal).
+      let l2 = 0;
+      let kl = 0;
+      for (let t = 1; t < T; t++) {
+        const toks = g.ids.slice(0, t + 1);
+        const a = (await engine.capture({ tokens: toks, path, interventions: base.filter((iv) => iv.positions.every((p) => p <= t)) })).logitsLast;
+        const b = (await engine.capture({ tokens: toks, path, interventions: [...base.filter((iv) => iv.positions.every((p) => p <= t)), ...skipInterventions(s, 'layer', t + 1)] })).logitsLast;
+        const V = a.length;
+        const pa = lp(a, V, 0);
+        const pb = lp(b, V, 0);
+        l2 = Math.max(l2, Math.sqrt(pa.reduce((acc, v, i) => acc + (Math.exp(pb[i] as number) - Math.exp(v)) ** 2, 0)));
+        kl = Math.max(kl, pa.reduce((acc, v, i) => acc + Math.exp(v) * (v - (pb[i] as number)), 0));
+      }
+      const m = r.modes.layer;
+      expect(Math.abs((m?.outputL2[s] as number) - l2), `step ${s}`).toBeLessThanOrEqual(1e-4);
+      expect(Math.abs((m?.kl[s] as number) - kl), `step ${s}`).toBeLessThanOrEqual(1e-4 * Math.max(1, kl));
+    }
+  });
 });
 
 describe('skip sweep: cancel and bad input', () => {

@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import type { SkipModeResult } from '../../src/contracts/depth';
 import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, modelJson, promptArgs, type Command } from './cli-args';
+import { runSpecArgs } from './trace-command';
 
-const USAGE = 'strata skip-sweep --model DIR (--prompt TEXT | --ids 1,2,3)... [--progress] [--backend wasm|cpu] [--json]';
+const USAGE = 'strata skip-sweep --model DIR (--prompt TEXT | --ids 1,2,3)... [--spec run.json] [--progress] [--backend wasm|cpu] [--json]';
 
 function modeJson(m: SkipModeResult | undefined): Record<string, unknown> {
   if (!m) throw new Error('skip mode missing');
@@ -25,15 +26,18 @@ function modeJson(m: SkipModeResult | undefined): Record<string, unknown> {
 export const skipSweepCommand: Command = {
   usage: USAGE,
   about: 'skip each layer (and each sublayer) in turn and measure the effect on the output and later layers',
-  flags: [...COMMON_FLAGS.filter(([f]) => !f.startsWith('--spec')), ['--prompt/--ids (repeated)', 'a prompt set: every quantity is a max over prompts'], ['--progress', 'report each layer done on stderr']],
+  flags: [...COMMON_FLAGS, ['--prompt/--ids (repeated)', 'a prompt set: every quantity is a max over prompts'], ['--progress', 'report each layer done on stderr']],
   async run(args) {
     const { values } = parseArgs({
       args,
       options: { ...commonOptions(true), progress: { type: 'boolean', default: false } },
       strict: true,
     });
-    const { engine, prompts } = await loadPrompts(promptArgs(values, `usage: ${USAGE}`));
-    const r = await engine.analyze('skip-sweep', { options: { prompts } }, {
+    const pa = promptArgs(values, `usage: ${USAGE}`);
+    const spec = await runSpecArgs(values as { spec?: string });
+    const { engine, prompts } = await loadPrompts(pa);
+    // The run names the spec's path and interventions; its tokens are the first prompt (the sweep runs them all).
+    const r = await engine.analyze('skip-sweep', { run: { tokens: prompts[0] ?? [], ...spec }, options: { prompts } }, {
       ...(values.progress ? { onProgress: (p) => void process.stderr.write(`skip-sweep: ${p.done}/${p.total} ${p.unit} done\n`) } : {}),
     });
     const json = {

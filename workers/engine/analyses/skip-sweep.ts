@@ -28,6 +28,8 @@ export interface SkipSweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Checked between skipped steps; a cancel throws a StrataError. */
   signal?: AbortSignal;
+  /** A run spec's interventions, applied to the reference and to every skipped run alike. */
+  interventions?: Intervention[];
 }
 
 export type { SkipMode, SkipModeResult, SkipSweepResult };
@@ -114,12 +116,13 @@ export async function skipSweep(model: LoadedModel, prompts: number[][], path: n
   for (const ids of prompts) {
     const T = ids.length;
     positions += T - 1;
-    const ref = runDeltas(model, ids, path, []);
+    const base = opts.interventions ?? [];
+    const ref = runDeltas(model, ids, path, base);
     try {
       for (let s = 0; s < S; s++) {
         if (opts.signal?.aborted) fail('the skip sweep was cancelled');
         for (const m of modes) {
-          const alt = runDeltas(model, ids, path, skipInterventions(s, m, T));
+          const alt = runDeltas(model, ids, path, [...base, ...skipInterventions(s, m, T)]);
           let statsT: tf.Tensor1D;
           try {
             statsT = compare(ref, alt);
@@ -154,13 +157,17 @@ export async function skipSweep(model: LoadedModel, prompts: number[][], path: n
   return { path, prompts: prompts.length, modes: result };
 }
 
-/** `skip-sweep` over `prompts` (default: the request's run tokens) on the model's full path. */
+/**
+ * `skip-sweep` over `prompts` (default: the request's run tokens), skipping each step of
+ * the request's path (default: the full path) under its interventions.
+ */
 export const skipSweepAnalysis = defineAnalysis({
   name: 'skip-sweep',
   defaults: SKIP_SWEEP_DEFAULTS,
   run(ctx, opts) {
     const prompts = opts.prompts.length ? opts.prompts : [ctx.runRef().tokens];
-    return skipSweep(ctx.model.model, prompts, defaultPath(ctx.model.model.arch.layers), {
+    return skipSweep(ctx.model.model, prompts, ctx.ref?.path ?? defaultPath(ctx.model.model.arch.layers), {
+      interventions: ctx.ref?.interventions ?? [],
       modes: opts.modes,
       signal: ctx.signal,
       onProgress: (done, total) => ctx.progress({ done, total, unit: 'layer skips' }),
