@@ -28,7 +28,8 @@ const { engine: _engine, ...methods } = api;
 const exposed = Object.fromEntries(Object.entries(methods).map(([name, f]) => [name, async (...args: unknown[]) => {
   try {
     const r: unknown = await (f as (...a: unknown[]) => unknown)(...args);
-    return Comlink.transfer(r, [...buffers(r)]);
+    // Comlink.transfer keys a WeakMap by its value, so plain values (void, numbers) pass as they are.
+    return typeof r === 'object' && r !== null ? Comlink.transfer(r, [...buffers(r)]) : r;
   } finally {
     release(args);
   }

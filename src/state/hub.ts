@@ -25,9 +25,7 @@ export async function evictCache(prefix?: string): Promise<void> {
   try {
     await engine.call((e) => e.cacheEvict(prefix));
   } catch (e) {
-    // The worker wrapper currently fails to send back calls that return nothing (Comlink.transfer of
-    // undefined: "Invalid value used as weak map key") after the eviction is done; that is not the user's error.
-    if (!/weak map key/i.test(message(e))) set({ error: message(e) });
+    set({ error: message(e) });
   } finally {
     await refreshCache();
   }
