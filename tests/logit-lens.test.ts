@@ -4,7 +4,7 @@
  * the unembedding read straight from the safetensors file.
  */
 import { describe, expect, it } from 'vitest';
-import type { KlDirection } from '../src/contracts/run';
+import type { KlDirection } from '../src/contracts/lens';
 import { lensLabels } from '../workers/engine/analyses/logit-lens';
 import { openCheckpoint } from '../workers/engine/io/checkpoint';
 import { readTensorF32 } from '../workers/engine/io/safetensors';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { disposeTunedLens, loadTunedLens, saveTunedLens, translatorForRow, type TunedLens } from '../workers/engine/analyses/tuned-lens';
 import { lensKlLoss, trainTunedLens, trainTunedLensOn, type LensBatch } from '../workers/engine/analyses/tuned-lens-train';
-import type { TunedLensInfo } from '../src/contracts/depth';
+import type { TunedLensInfo } from '../src/contracts/tuned-lens';
 import type { Engine } from '../workers/engine/engine';
 import { ensureGradients } from '../workers/engine/analyses/gradients';
 import { openCheckpoint } from '../workers/engine/io/checkpoint';

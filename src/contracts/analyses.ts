@@ -9,7 +9,7 @@ import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { PathEffect, PathEffectOptions } from './path-effect';
 import type { ResidualOptions, ResidualResult } from './residual';
-import type { LensOptions, LensResult } from './run';
+import type { LensOptions, LensResult } from './lens';
 import type { RunRef } from './run-ref';
 import type { SkipSweepOptions, SkipSweepProgress, SkipSweepResult } from './skip-sweep';
 import type { TraceOptions, TraceResult } from './trace';
@@ -31,8 +31,11 @@ export interface AnalysisMap {
 }
 
 export type AnalysisKind = keyof AnalysisMap;
+
 export type OptionsOf<K extends AnalysisKind> = AnalysisMap[K]['options'];
+
 export type ResultOf<K extends AnalysisKind> = AnalysisMap[K]['result'];
+
 export type ProgressOf<K extends AnalysisKind> = AnalysisMap[K]['progress'];
 
 export interface AnalyzeRequest<K extends AnalysisKind> {

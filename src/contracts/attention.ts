@@ -1,11 +1,10 @@
 /** `attention`: per-step attention patterns of one run and per-head summaries. */
-
 export interface HeadSummary {
-  /** Mean row entropy in bits. */
+  /** Mean over query rows of the row entropy, in bits (0 = one key, log2(i+1) = uniform). */
   entropyBits: number;
-  /** Mean weight on position 0 (sink share), 0..1. */
+  /** Mean over query rows of the weight on position 0 (attention sink share), 0..1. */
   firstShare: number;
-  /** Mean weight on the previous token, 0..1. */
+  /** Mean over queries i ≥ 1 of the weight on key i−1, 0..1 (NaN with one position). */
   prevToken: number;
 }
 
@@ -29,4 +28,5 @@ export interface AttentionResult {
 }
 
 export type AttentionProgress = never;
+
 export const ATTENTION_DEFAULTS: AttentionOptions = {};

@@ -5,7 +5,7 @@
 import type { AnalysisKind, AnalyzeRequest, ProgressOf, ResultOf } from './analyses';
 import type { AttentionResult, HeadSummary } from './attention';
 import type { ColumnMapping, DatasetInfo } from './dataset';
-import type { TunedLensInfo } from './depth';
+import type { TunedLensInfo } from './tuned-lens';
 import type { LoadProgress, ModelInfo } from './model';
 import type { RunRef } from './run-ref';
 

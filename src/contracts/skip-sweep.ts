@@ -1,8 +1,26 @@
 /** `skip-sweep`: skip each step of the full path over a prompt set (METHODS §5). */
-import type { SkipMode, SkipSweepResult } from './depth';
 import type { Progress } from './run-ref';
 
-export type { SkipSweepResult };
+export type SkipMode = 'layer' | 'attn' | 'mlp';
+
+export interface SkipModeResult {
+  /** [S] max over prompts and positions ≥ 1 of ‖softmax(z′) − softmax(z)‖₂ (probability units). */
+  outputL2: Float64Array;
+  /** [S] max over prompts and positions ≥ 1 of KL(P ‖ P′) in nats (P = unskipped model), clamped at 0. */
+  kl: Float64Array;
+  /** [S] share of (prompt, position ≥ 1) pairs whose argmax is unchanged, 0..1. */
+  top1Agree: Float64Array;
+  /** [S][S] effect[s][l] = max over prompts and positions ≥ 1 of ‖Δ_l − Δ′_l‖/‖Δ_l‖ (‖Δ_l‖ clamped at 1e-6). */
+  effect: Float64Array[];
+  /** Σ s·outputL2[s] / Σ outputL2[s]: the output-weighted mean step index (0-based). */
+  depthScore: number;
+}
+
+export interface SkipSweepResult {
+  path: number[];
+  prompts: number;
+  modes: Partial<Record<SkipMode, SkipModeResult>>;
+}
 
 export interface SkipSweepOptions {
   /** Token ids per prompt; empty = the run's tokens. */
@@ -11,4 +29,5 @@ export interface SkipSweepOptions {
 }
 
 export type SkipSweepProgress = Progress;
+
 export const SKIP_SWEEP_DEFAULTS: SkipSweepOptions = { prompts: [], modes: ['layer', 'attn', 'mlp'] };

@@ -1,5 +1,5 @@
 /** `trace`: one run's last logits, residual norms, logit lens and (optionally) attention: the CLI's `trace`. */
-import type { LensOptions, LensResult } from './run';
+import type { LensOptions, LensResult } from './lens';
 
 export interface TraceOptions extends LensOptions {
   attention?: boolean;
@@ -17,4 +17,5 @@ export interface TraceResult {
 }
 
 export type TraceProgress = never;
+
 export const TRACE_DEFAULTS: TraceOptions = { topk: 1 };

@@ -2,10 +2,26 @@
  * Tuned lens (METHODS §1): `tuned-lens` decodes a run through a lens artifact,
  * `tuned-train` trains one (a new artifact), `tuned-compare` scores it against the logit lens.
  */
-import type { TunedLensInfo, TunedTrainSettings } from './depth';
-import type { LensOptions, LensResult } from './run';
+import type { LensOptions, LensResult } from './lens';
 
-export type { TunedLensInfo };
+/** What the page shows about a loaded or trained lens (plain data). */
+export interface TunedLensInfo {
+  layers: number;
+  dModel: number;
+  /** Where it came from: the file name, or "trained in the page". */
+  source: string;
+  /** Layers whose file had no `{i}.bias` (taken as zero). */
+  missingBias: number[];
+}
+
+export interface TunedTrainSettings {
+  steps: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  batchTokens: number;
+  seed: number;
+}
 
 export interface TunedLensOptions extends LensOptions {
   /** Artifact id of the lens; omit = the newest lens of the run's model. */
@@ -13,7 +29,7 @@ export interface TunedLensOptions extends LensOptions {
 }
 
 export interface TunedLensResult extends LensResult {
-  /** Per row, the translator applied (null: none, e.g. the output row). */
+  /** [S+1]: the translator each row used; null = none (the last row, or no translator for that layer's output). */
   translators: (number | null)[];
 }
 
@@ -50,5 +66,7 @@ export interface TunedCompareResult {
 }
 
 export const TUNED_LENS_DEFAULTS: TunedLensOptions = { topk: 5, kl: 'final||row' };
+
 export const TUNED_TRAIN_DEFAULTS: TunedTrainOptions = { texts: [], steps: 60, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 256, seed: 0 };
+
 export const TUNED_COMPARE_DEFAULTS: TunedCompareOptions = { texts: [] };

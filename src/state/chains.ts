@@ -1,5 +1,5 @@
 /** Chain search (CoLa) for the current prompt, with progress and cancel. */
-import type { ChainSearchSettings } from '../contracts/depth';
+import type { ChainSearchSettings } from '../contracts/chain-search';
 import { engine } from '../services/engine';
 import { cancelJob, runJob } from './job';
 import { get, set } from './store';

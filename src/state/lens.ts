@@ -1,5 +1,5 @@
 /** The lens view: decode the current run through the logit lens or a tuned lens, and its settings. */
-import type { KlDirection } from '../contracts/run';
+import type { KlDirection } from '../contracts/lens';
 import { engine } from '../services/engine';
 import { runJob } from './job';
 import { get, set, type LensMetric } from './store';

@@ -4,10 +4,16 @@
  * write it; views read it and call actions.
  */
 import { create } from 'zustand';
-import type { ChainScore, ChainSearchResult, ChainSearchSettings, DepthProfile, PathEffect, ResidualResult, SkipMode, SkipSweepResult, TunedLensInfo, TunedTrainSettings } from '../contracts/depth';
+import type { ChainScore, ChainSearchResult, ChainSearchSettings } from '../contracts/chain-search';
+import type { DepthProfile } from '../contracts/depth-profile';
+import type { PathEffect } from '../contracts/path-effect';
+import type { ResidualResult } from '../contracts/residual';
+import type { SkipMode, SkipSweepResult } from '../contracts/skip-sweep';
+import type { TunedLensInfo, TunedTrainSettings } from '../contracts/tuned-lens';
 import type { AttentionResult, BackendInfo, LoadSummary, MemoryReport, RunSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
-import type { KlDirection, Intervention, LensResult } from '../contracts/run';
+import type { KlDirection, LensResult } from '../contracts/lens';
+import type { Intervention } from '../contracts/run';
 import type { Progress, RunRef } from '../contracts/run-ref';
 import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';

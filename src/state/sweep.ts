@@ -1,5 +1,5 @@
 /** Skip sweep over a prompt set, with progress and cancel. */
-import type { SkipMode } from '../contracts/depth';
+import type { SkipMode } from '../contracts/skip-sweep';
 import { engine } from '../services/engine';
 import { cancelJob, runJob } from './job';
 import { get, set } from './store';

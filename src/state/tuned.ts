@@ -1,5 +1,5 @@
 /** Tuned lens: load one (an engine artifact), train one with progress, compare it with the logit lens. */
-import type { TunedTrainSettings } from '../contracts/depth';
+import type { TunedTrainSettings } from '../contracts/tuned-lens';
 import { engine } from '../services/engine';
 import { refreshMemory } from './engine';
 import { cancelJob, message, runJob } from './job';

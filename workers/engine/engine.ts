@@ -9,7 +9,7 @@ import type { ArtifactInfo, MemoryReport, RunSummary } from '../../src/contracts
 import type { ModelInfo } from '../../src/contracts/model';
 import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
 import type { RunRef } from '../../src/contracts/run-ref';
-import type { TunedLensInfo } from '../../src/contracts/depth';
+import type { TunedLensInfo } from '../../src/contracts/tuned-lens';
 import { exportActivationSet } from './artifacts/activation-set';
 import type { AnalysisContext } from './analyses/analysis';
 import { chainNotation } from './analyses/chain';

@@ -1,6 +1,6 @@
 /** `strata skip-sweep`: skip each layer at positions ≥ 1 over a prompt or prompt set (METHODS §5). */
 import { parseArgs } from 'node:util';
-import type { SkipModeResult } from '../../src/contracts/depth';
+import type { SkipModeResult } from '../../src/contracts/skip-sweep';
 import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, modelJson, promptArgs, type Command } from './cli-args';
 import { runSpecArgs } from './trace-command';
 

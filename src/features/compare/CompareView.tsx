@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { lineChart, type LineSeries } from '../../charts/line-chart';
 import { SvgMount } from '../../app/SvgMount';
-import type { DepthProfile } from '../../contracts/depth';
+import type { DepthProfile } from '../../contracts/depth-profile';
 import { loadCompareDemo, loadCompareFiles, runCompare, setCompareMode } from '../../state/compare';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';

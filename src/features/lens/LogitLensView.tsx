@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CELL_W, LABEL_W, lensHeatmap } from '../../charts/lens-heatmap';
 import { colorLegend } from '../../charts/legend';
-import type { KlDirection } from '../../contracts/run';
+import type { KlDirection } from '../../contracts/lens';
 import { SvgMount } from '../../app/SvgMount';
 import { refreshLens, setLensKind, setLensKl, setMetric, setTarget } from '../../state/lens';
 import { get, useStore, type LensMetric } from '../../state/store';

@@ -1,5 +1,5 @@
 import * as d3 from 'd3';
-import type { LensResult } from '../../contracts/run';
+import type { LensResult } from '../../contracts/lens';
 import type { LensCell } from '../../charts/lens-heatmap';
 import type { LensMetric } from '../../state/store';
 

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { lineChart } from '../../charts/line-chart';
 import { matrixHeatmap } from '../../charts/matrix-heatmap';
 import { SvgMount } from '../../app/SvgMount';
-import type { SkipMode } from '../../contracts/depth';
+import type { SkipMode } from '../../contracts/skip-sweep';
 import { cancelSweep, runSweep, setSweepPrompts, toggleSweepMode } from '../../state/sweep';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';

@@ -1,12 +1,7 @@
 /** Per-head summaries of one step's attention pattern (METHODS.md §10). */
-export interface HeadSummary {
-  /** Mean over query rows of the row entropy, in bits (0 = one key, log2(i+1) = uniform). */
-  entropyBits: number;
-  /** Mean over query rows of the weight on position 0 (attention sink share), 0..1. */
-  firstShare: number;
-  /** Mean over queries i ≥ 1 of the weight on key i−1, 0..1 (NaN with one position). */
-  prevToken: number;
-}
+import type { HeadSummary } from '../../../src/contracts/attention';
+
+export type { HeadSummary };
 
 /** pattern: [H, T(query), T(key)] row-major. */
 export function summarizeHeads(pattern: Float32Array, heads: number, T: number): HeadSummary[] {

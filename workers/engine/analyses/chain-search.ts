@@ -30,7 +30,7 @@ import { defaultPath, disposeForward, forward, validateRun } from '../forward/fo
 import { defineAnalysis } from './analysis';
 import type { LoadedModel } from '../models/common/types';
 import { MAX_SEGMENT, chainNotation } from './chain';
-import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/depth';
+import type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult } from '../../../src/contracts/chain-search';
 import { mulberry32 } from '../random';
 
 export type { ChainExample, ChainRewardMode, ChainScore, ChainSearchResult };

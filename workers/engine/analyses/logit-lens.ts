@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KlDirection, LensOptions, LensResult, LensRow } from '../../../src/contracts/run';
+import type { KlDirection, LensOptions, LensResult, LensRow } from '../../../src/contracts/lens';
 import { fail } from '../errors';
 import { decodeResidual } from '../forward/decode-residual';
 import type { LoadedModel } from '../models/common/types';

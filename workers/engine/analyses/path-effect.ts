@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PathEffect } from '../../../src/contracts/depth';
+import type { PathEffect } from '../../../src/contracts/path-effect';
 import { PATH_EFFECT_DEFAULTS } from '../../../src/contracts/path-effect';
 import { fail } from '../errors';
 import { defaultPath } from '../forward/forward';

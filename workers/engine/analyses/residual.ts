@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fail } from '../errors';
 import type { LoadedModel } from '../models/common/types';
 import type { RunCache } from '../run-cache';
-import type { MassiveActivation, MeanMax, ResidualResult } from '../../../src/contracts/depth';
+import type { MassiveActivation, MeanMax, ResidualResult } from '../../../src/contracts/residual';
 import { RESIDUAL_DEFAULTS } from '../../../src/contracts/residual';
 import { defineAnalysis } from './analysis';
 

@@ -18,7 +18,7 @@ import { defaultPath, disposeForward, forward, validateRun } from '../forward/fo
 import { defineAnalysis } from './analysis';
 import type { LoadedModel } from '../models/common/types';
 import { NORM_EPS } from './residual';
-import type { SkipMode, SkipModeResult, SkipSweepResult } from '../../../src/contracts/depth';
+import type { SkipMode, SkipModeResult, SkipSweepResult } from '../../../src/contracts/skip-sweep';
 
 export const SKIP_MODES: readonly SkipMode[] = ['layer', 'attn', 'mlp'];
 

@@ -21,10 +21,10 @@ import { decodeResidual } from '../forward/decode-residual';
 import type { LoadedModel } from '../models/common/types';
 import { ensureGradients } from './gradients';
 import { TUNED_COMPARE_DEFAULTS, TUNED_TRAIN_DEFAULTS } from '../../../src/contracts/tuned-lens';
-import type { TunedLensInfo } from '../../../src/contracts/depth';
+import type { TunedLensInfo } from '../../../src/contracts/tuned-lens';
 import { defineAnalysis } from './analysis';
 import { disposeTunedLens, lensArtifact, translate, type TunedLens } from './tuned-lens';
-import type { TunedTrainSettings } from '../../../src/contracts/depth';
+import type { TunedTrainSettings } from '../../../src/contracts/tuned-lens';
 import { mulberry32 as rng } from '../random';
 
 /**

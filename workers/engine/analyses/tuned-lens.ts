@@ -17,16 +17,16 @@
  * last row is always the model output.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LensOptions, LensResult } from '../../../src/contracts/run';
+import type { LensOptions } from '../../../src/contracts/lens';
 import { fail } from '../errors';
 import { readSafetensorsHeader, readTensorF32, type TensorEntry } from '../io/safetensors';
 import type { ByteSource } from '../io/source';
 import { writeSafetensors, type TensorOut } from '../io/safetensors-write';
 import type { LoadedModel } from '../models/common/types';
-import { TUNED_LENS_DEFAULTS } from '../../../src/contracts/tuned-lens';
+import { TUNED_LENS_DEFAULTS, type TunedLensResult } from '../../../src/contracts/tuned-lens';
 import { defineAnalysis, type AnalysisContext } from './analysis';
 import { lensLabels, logitLens, withPieces } from './logit-lens';
-import type { TunedLensInfo } from '../../../src/contracts/depth';
+import type { TunedLensInfo } from '../../../src/contracts/tuned-lens';
 
 export interface TunedLens {
   /** Number of translators = the model's layer count L. */
@@ -40,10 +40,7 @@ export interface TunedLens {
 
 export type { TunedLensInfo };
 
-export interface TunedLensResult extends LensResult {
-  /** [S+1]: the translator each row used; null = none (the last row, or no translator for that layer's output). */
-  translators: (number | null)[];
-}
+export type { TunedLensResult };
 
 export function disposeTunedLens(lens: TunedLens): void {
   tf.dispose([...lens.weights, ...lens.biases]);
