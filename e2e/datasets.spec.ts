@@ -18,7 +18,7 @@ async function openDataset(page: Page, name: string, rows: number): Promise<void
   await expect(page.getByTestId('dataset-rows')).toHaveText(String(rows));
 }
 
-test('Datasets: a built-in set, its preview and balance, extraction with cancel, safetensors download, stale result, permalink', async ({ page }) => {
+test('Datasets: a built-in set, its preview and balance, extraction with cancel, safetensors download, stale result, permalink', async ({ page, browser }) => {
   test.setTimeout(420_000); // SwiftShader: the 200-row extraction alone takes one to two minutes
   mkdirSync(SCREENS, { recursive: true });
   await openDemo(page);
@@ -150,17 +150,18 @@ test('Datasets: a built-in set, its preview and balance, extraction with cancel,
   await expect(page.getByTestId('dataset-balance').getByTestId('label-pos').locator('text.count')).toHaveText('2 (66.7%)');
 
   // The link made earlier opens the built-in set (and its mapping) by itself.
-  const other = await page.context().newPage();
+  const fresh = await browser.newContext(); // as someone else opening the link
+  const other = await fresh.newPage();
   await other.goto(link);
   await expect(other.getByTestId('model-card')).toContainText('llama');
   await other.getByTestId('tab-datasets').click();
   await expect(other.getByTestId('dataset-rows')).toHaveText('782');
   await expect(other.getByTestId('dataset-name')).toContainText('facts');
   await expect(other.getByTestId('map-label')).toHaveValue('label');
-  await other.close();
+  await fresh.close();
 });
 
-test('Datasets: a link naming a local dataset asks for the file', async ({ page }) => {
+test('Datasets: a link naming a local dataset asks for the file', async ({ page, browser }) => {
   await openDemo(page);
   await page.getByTestId('tab-datasets').click();
   const csv = Buffer.from('text,label\nThe capital of France is Paris.,yes\nThe capital of France is Rome.,no\n');
@@ -169,12 +170,13 @@ test('Datasets: a link naming a local dataset asks for the file', async ({ page 
   await page.waitForTimeout(400);
   await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/^#s=/);
   const link = page.url();
-  const other = await page.context().newPage();
+  const fresh = await browser.newContext(); // as someone else opening the link
+  const other = await fresh.newPage();
   await other.goto(link);
   await other.getByTestId('tab-datasets').click();
   await expect(other.getByTestId('dataset-pending')).toContainText('mine.csv');
   await other.getByTestId('dataset-drop').locator('input[type=file]').setInputFiles({ name: 'mine.csv', mimeType: 'text/csv', buffer: csv });
   await expect(other.getByTestId('dataset-rows')).toHaveText('2');
   await expect(other.getByTestId('dataset-pending')).toHaveCount(0);
-  await other.close();
+  await fresh.close();
 });

@@ -11,6 +11,7 @@ import type { ExtractOptions, ExtractPosition, ExtractProgress, ExtractResult } 
 import type { RunRef } from '../contracts/run-ref';
 import type { Intervention } from '../contracts/run';
 import { engine, proxy } from '../services/engine';
+import { engineReady, refreshMemory } from './engine';
 import type { PermalinkState } from './permalink/schema';
 import { useStore, type State } from './store';
 
@@ -107,6 +108,7 @@ async function open(source: DatasetSource, ref: (info: DatasetInfo) => DatasetRe
     if (old && old.id !== info.id) void engine.call((r) => r.artifactDrop(old.id)).catch(() => undefined);
     lastSource = source;
     set({ dataset: info, datasetRef: ref(info), datasetBusy: null });
+    void refreshMemory();
     return info;
   } catch (e) {
     if (seq === loadSeq) set({ datasetBusy: null, error: message(e) });
@@ -242,7 +244,7 @@ export function extractStale(s: State = get()): string | null {
 }
 
 /** Streams the dataset through the current run's path and interventions (extract analysis). */
-export async function startExtract(): Promise<void> {
+export async function startExtract(reread = true): Promise<void> {
   const s = get();
   if (s.extractJob) return;
   if (!s.model) {
@@ -278,11 +280,17 @@ export async function startExtract(): Promise<void> {
     const old = get().extractResult;
     if (old) void engine.call((r) => r.artifactDrop(old.result.artifact)).catch(() => undefined);
     set({ extractJob: null, extractResult: { result, model, dataset: dataset.id, datasetName: dataset.name, path, interventions } });
+    void refreshMemory();
   } catch (e) {
     const m = message(e);
     const done = get().extractJob?.progress;
+    const ref = get().datasetRef;
     if (/cancelled/.test(m)) set({ extractJob: null, notice: `Extraction cancelled${done ? ` after ${done.done} of ${done.total} rows` : ''}.` });
-    else set({ extractJob: null, error: m });
+    else if (reread && lastSource && ref && m.includes(`artifact ${dataset.id} does not exist`)) {
+      // The engine restarted since the dataset was read (its artifacts are gone): read it again and retry once.
+      set({ extractJob: null });
+      if (await open(lastSource, () => ref, dataset.mapping, dataset.name)) await startExtract(false);
+    } else set({ extractJob: null, error: m });
   }
 }
 
@@ -346,7 +354,8 @@ export function datasetLinkChanged(s: State, prev: State): boolean {
 /** Applies a link's dataset: a built-in set loads; a local one waits for the user to drop the file. */
 export function applyLinkDataset(d: LinkDataset): Promise<void> {
   if (d.extract) setExtractSettings({ hooks: d.extract.hooks, position: d.extract.position, index: d.extract.index, limit: d.extract.limit });
-  if ('builtin' in d) return openBuiltin(d.builtin, d.mapping);
+  // Reading waits for the engine's start-up (a link is applied while the engine starts).
+  if ('builtin' in d) return engineReady().then(() => openBuiltin(d.builtin, d.mapping));
   set({
     datasetPending: { fingerprint: d.fingerprint, name: d.name, ...(d.mapping ? { mapping: d.mapping } : {}) },
     notice: `This link uses a local dataset (${d.name}). Open the Datasets tab and drop the same file to continue.`,
