@@ -74,7 +74,7 @@ const R = Number(values.rows);
 const RT = Number(values['row-tokens']);
 const csv = ['ids', ...Array.from({ length: R }, (_, r) => `"${Array.from({ length: RT }, (_, t) => (r * 131 + t * 7919) % info.vocab).join(',')}"`)].join('\n');
 const ds = engine.datasetLoad(new TextEncoder().encode(csv), 'bench.csv');
-for (const [label, batchTokens] of [['packed batches of 512 tokens', 512], ['one row at a time', 0]] as const) {
+for (const [label, batchTokens] of [['batches of 512 tokens', 512], ['one row at a time', 0]] as const) {
   const rss0 = peakRss;
   const t1 = performance.now();
   const r = await engine.analyze('extract', { options: { dataset: ds.id, hooks: ['blocks.*.hook_resid_post'], position: 'last', batchTokens } });

@@ -4,7 +4,7 @@
  */
 import type { AnalysisKind, AnalyzeRequest, ProgressOf, ResultOf } from './analyses';
 import type { AttentionResult, HeadSummary } from './attention';
-import type { ColumnMapping, DatasetInfo } from './dataset';
+import type { BuiltinDataset, ColumnMapping, DatasetInfo } from './dataset';
 import type { TunedLensInfo } from './tuned-lens';
 import type { LoadProgress, ModelInfo } from './model';
 import type { RunRef } from './run-ref';
@@ -97,7 +97,8 @@ export type LoadSource =
 /** Where a dataset comes from: bytes the page read, or a URL (built-in sets are served with the site). */
 export type DatasetSource =
   | { kind: 'bytes'; bytes: Uint8Array; name: string }
-  | { kind: 'url'; url: string; name: string; builtin?: string };
+  /** `builtin`: the set's index entry (public/datasets/index.json): its mapping, source, licence and line format apply. */
+  | { kind: 'url'; url: string; name: string; builtin?: BuiltinDataset };
 
 export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations';
 

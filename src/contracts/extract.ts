@@ -21,7 +21,7 @@ export interface ExtractOptions {
   position: ExtractPosition;
   /** Use only the first `limit` rows; 0 = all. */
   limit: number;
-  /** Tokens per packed batch (rows are packed into one sequence with a block-diagonal mask); 0 = one row at a time. */
+  /** Tokens per batch: rows of similar length side by side, right-padded (exact under the causal mask); 0 = one row at a time. */
   batchTokens: number;
   /** Refuse when the activations would need more host memory than this, bytes. */
   maxBytes: number;
@@ -43,7 +43,7 @@ export interface ExtractResult {
   /** Host bytes held. */
   bytes: number;
   seconds: number;
-  /** Whether rows were packed into batches or run one at a time (and why not packed). */
+  /** Whether rows were run in batches or one at a time (`note` says why not). */
   batched: boolean;
   note?: string;
 }

@@ -124,7 +124,7 @@ export async function openBuiltin(name: string, mapping?: ColumnMapping): Promis
     if (index.length) set({ error: `There is no built-in dataset named "${name}".` });
     return;
   }
-  await open({ kind: 'url', url: siteUrl(`datasets/${entry.file}`), name: entry.file, builtin: entry.name }, () => ({ builtin: entry.name }), mapping ?? entry.mapping, entry.title);
+  await open({ kind: 'url', url: siteUrl(`datasets/${entry.file}`), name: entry.file, builtin: entry }, () => ({ builtin: entry.name }), mapping ?? entry.mapping, entry.title);
 }
 
 /** A dropped or picked file (CSV, TSV, JSON, JSONL, TXT). When a link waits for a local dataset, its mapping is used if the file matches. */

@@ -119,15 +119,22 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     async tokens(model, ids) {
       return engine.tokens(ids, model);
     },
-    run(ref) {
+    async run(ref) {
+      await backend();
       return engine.run(ref);
     },
     analyze(jobId, kind, req, onProgress) {
-      return job(jobId, (signal) => engine.analyze(kind, req, { signal, ...(onProgress ? { onProgress } : {}) }));
+      return job(jobId, async (signal) => {
+        await backend();
+        return engine.analyze(kind, req, { signal, ...(onProgress ? { onProgress } : {}) });
+      });
     },
     async datasetLoad(source, mapping) {
+      // Parsing needs no backend, but nothing runs in the worker while it starts (a start-up is not re-entrant).
+      await backend();
       const bytes = source.kind === 'bytes' ? source.bytes : await fetchBytes(source.url, `dataset ${source.name}`);
-      return engine.datasetLoad(bytes, source.name, mapping ? { mapping } : {});
+      const builtin = source.kind === 'url' ? source.builtin : undefined;
+      return engine.datasetLoad(bytes, source.name, { ...(mapping ? { mapping } : {}), ...(builtin ? { builtin } : {}) });
     },
     artifactImport(_kind, model, bytes, name) {
       return engine.importTunedLens(bytes, name, model);

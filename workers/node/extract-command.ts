@@ -28,7 +28,7 @@ export const extractCommand: Command = {
     ['--limit N', 'only the first N rows'],
     ['--hooks PATTERN,...', 'hook names or patterns, e.g. blocks.*.hook_resid_post,ln_final.hook_normalized'],
     ['--position P', 'last (default), mean (without a BOS at position 0), all, or a position index (-1 = last)'],
-    ['--batch-tokens N', 'pack rows into sequences of up to N tokens (default 512; 0 = one row at a time)'],
+    ['--batch-tokens N', 'tokens per batch: rows of similar length side by side, right-padded (default 512; 0 = one row at a time)'],
     ['--out FILE', 'where to write the .safetensors file'],
   ],
   async run(argv) {
@@ -78,7 +78,7 @@ export const extractCommand: Command = {
       fail(`--out ${values.out} could not be written`);
     }
     const json = { rows: r.rows, hooks: r.hooks, d: r.d, position: r.position, seconds: r.seconds };
-    const summary = `extract: ${r.rows} rows of ${ds.name} × ${r.hooks.length} hooks (${r.hooks[0]}${r.hooks.length > 1 ? ` … ${r.hooks[r.hooks.length - 1]}` : ''}), d = ${r.d}, position ${String(r.position)}: ${r.vectors} vectors, ${fmt(r.bytes / 2 ** 20, 3)} MiB in ${fmt(r.seconds, 3)} s${r.batched ? ' (packed batches)' : ''} → ${values.out}`;
+    const summary = `extract: ${r.rows} rows of ${ds.name} × ${r.hooks.length} hooks (${r.hooks[0]}${r.hooks.length > 1 ? ` … ${r.hooks[r.hooks.length - 1]}` : ''}), d = ${r.d}, position ${String(r.position)}: ${r.vectors} vectors, ${fmt(r.bytes / 2 ** 20, 3)} MiB in ${fmt(r.seconds, 3)} s${r.batched ? ' (batched)' : ''} → ${values.out}`;
     return { json, summary };
   },
 };

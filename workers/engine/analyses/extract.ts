@@ -3,11 +3,10 @@
  * `[N, d]` per hook at one token position (contracts/extract.ts) in an activation-set
  * artifact on the host.
  *
- * Batching packs consecutive rows into one sequence of up to `batchTokens` tokens with a
- * block-diagonal causal mask and per-row positions (forward's `packed`), so each row's
- * activations are exactly those of running it alone, with no padding computed. Runs with
- * interventions go one row at a time: an intervention's positions and its `mean` refer
- * to one row. The position is selected on the device (a gather, or a [rows, tokens]
+ * Batching puts rows of similar length side by side on a batch axis (forward's `rows`),
+ * right-padded: with the causal mask a real token never attends to padding, so each
+ * row's activations are exactly those of running it alone. Runs with interventions go
+ * one row at a time: an intervention's positions and its `mean` refer to one row. The position is selected on the device (a gather, or a [rows, tokens]
  * averaging matrix for `mean`) so only [rows, width] per hook is read back.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -104,55 +103,64 @@ export const extractAnalysis = defineAnalysis({
     const data = widths.map((w) => new Float32Array(vectors * w));
     const batched = o.batchTokens > 0 && interventions.length === 0;
 
-    // Consecutive rows up to batchTokens tokens each (a longer row goes alone).
-    const groups: number[][] = [];
-    for (let i = 0, n = 0; i < rows.length; i++) {
+    // Batches: rows sorted by length, right-padded to a common length rounded up to 8
+    // (few distinct shapes, so WebGPU compiles few programs) and filled with padding rows,
+    // up to batchTokens tokens; a row longer than that goes alone.
+    const order = ids.map((_, i) => i).sort((x, y) => (ids[x] as number[]).length - (ids[y] as number[]).length);
+    const maxPos = m.model.arch.maxPositions || Infinity;
+    const groups: { rows: number[]; len: number; slots: number }[] = [];
+    for (const i of order) {
       const len = (ids[i] as number[]).length;
+      const padded = Math.min(Math.ceil(len / 8) * 8, Math.max(len, maxPos));
       const g = groups[groups.length - 1];
-      if (batched && g && n + len <= o.batchTokens) {
-        g.push(i);
-        n += len;
-      } else {
-        groups.push([i]);
-        n = len;
-      }
+      if (batched && g && g.len === padded && (g.rows.length + 1) * padded <= o.batchTokens) g.rows.push(i);
+      else groups.push({ rows: [i], len: batched ? padded : len, slots: batched ? Math.max(1, Math.floor(o.batchTokens / padded)) : 1 });
     }
+    // Where each row's vectors go in the output (original row order).
+    const outAt: number[] = [];
+    ids.reduce((s, r, i) => (outAt[i] = s, s + (pos === 'all' ? r.length : 1)), 0);
 
     let done = 0;
-    let out0 = 0;
     for (const g of groups) {
       await tick();
       if (ctx.signal.aborted) fail('the extraction was cancelled');
-      const tokens = g.flatMap((i) => ids[i] as number[]);
-      const packed = batched ? { positions: g.flatMap((i) => (ids[i] as number[]).map((_, t) => t)), segments: g.flatMap((i, k) => (ids[i] as number[]).map(() => k)) } : undefined;
-      const fw = forward(m.model, tokens, { path, interventions, capture: hooks, ...(packed ? { packed } : {}) });
+      const Tr = g.len;
+      const B = g.slots;
+      const tokens = new Array<number>(B * Tr).fill(0);
+      g.rows.forEach((i, k) => (ids[i] as number[]).forEach((t, j) => (tokens[k * Tr + j] = t)));
+      const fw = forward(m.model, tokens, { path, interventions, capture: hooks, logits: false, ...(B > 1 ? { rows: B } : {}) });
       try {
-        // Offsets of each row in the packed sequence, and which packed tokens are kept.
-        const starts: number[] = [];
-        g.reduce((s, i) => (starts.push(s), s + (ids[i] as number[]).length), 0);
         const T = tokens.length;
+        // Which batch tokens are kept, row by row (padding never is).
         const sel = tf.tidy(() => {
           if (pos === 'mean') {
-            const w = new Float32Array(g.length * T);
-            g.forEach((i, k) => { const p = picks[i] as number[]; for (const t of p) w[k * T + (starts[k] as number) + t] = 1 / p.length; });
-            const avg = tf.tensor2d(w, [g.length, T]);
+            const w = new Float32Array(g.rows.length * T);
+            g.rows.forEach((i, k) => { const p = picks[i] as number[]; for (const t of p) w[k * T + k * Tr + t] = 1 / p.length; });
+            const avg = tf.tensor2d(w, [g.rows.length, T]);
             return hooks.map((h, j) => tf.matMul(avg, tf.reshape(fw.captures.get(h) as tf.Tensor, [T, widths[j] as number])));
           }
-          const idx = tf.tensor1d(g.flatMap((i, k) => (picks[i] as number[]).map((t) => (starts[k] as number) + t)), 'int32');
+          const idx = tf.tensor1d(g.rows.flatMap((i, k) => (picks[i] as number[]).map((t) => k * Tr + t)), 'int32');
           return hooks.map((h, j) => tf.gather(tf.reshape(fw.captures.get(h) as tf.Tensor, [T, widths[j] as number]), idx));
         });
         try {
           const vals = await Promise.all(sel.map((t) => t.data()));
-          const n = sel[0]?.shape[0] ?? 0;
-          vals.forEach((v, j) => (data[j] as Float32Array).set(v as Float32Array, out0 * (widths[j] as number)));
-          out0 += n;
+          vals.forEach((v, j) => {
+            const w = widths[j] as number;
+            let from = 0;
+            for (const i of g.rows) {
+              const n = (picks[i] as number[]).length;
+              const count = pos === 'mean' ? 1 : n;
+              (data[j] as Float32Array).set((v as Float32Array).subarray(from * w, (from + count) * w), (outAt[i] as number) * w);
+              from += count;
+            }
+          });
         } finally {
           tf.dispose(sel);
         }
       } finally {
         disposeForward(fw);
       }
-      done += g.length;
+      done += g.rows.length;
       const secs = (Date.now() - t0) / 1000;
       const rate = secs > 0 ? done / secs : undefined;
       ctx.progress({ done, total: rows.length, unit: 'rows', ...(rate ? { rate, etaSeconds: (rows.length - done) / rate } : {}) });

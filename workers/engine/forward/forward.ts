@@ -14,13 +14,20 @@ export interface ForwardOptions {
   /** Keep the residual entering each step and the final residual ([S+1] × [T, d]). */
   keepResiduals?: boolean;
   /**
-   * Several rows packed into one sequence (batched extraction): token t is position
-   * `positions[t]` of row `segments[t]`. Attention is causal within a row and never
-   * crosses rows (a block-diagonal mask), positions restart at each row, so every row's
-   * activations equal those of running it alone. Interventions then see the packed
-   * sequence, so callers pack only runs without them.
+   * Compute the [T, V] logits (default true). Extraction turns them off: the unembedding
+   * is about a third of a GPT-2-small forward, and it only wants hooks. The output's
+   * logits are then an empty [T, 0].
    */
-  packed?: { positions: number[]; segments: number[] };
+  logits?: boolean;
+  /**
+   * A batch (extraction): `tokens` holds `rows` rows of equal length T/rows back to back
+   * (shorter rows right-padded by the caller). Every token-wise op runs on all B·T tokens
+   * at once; attention runs per row over [B·H, T, T] with the causal mask, so a row's
+   * real tokens never see its padding (it is to their right) nor another row, and their
+   * activations equal running the row alone. Attention hooks are then [B·H, T, T] and
+   * interventions would see the batch, so callers batch only runs without them.
+   */
+  rows?: number;
 }
 
 /** Device tensors the caller owns and must dispose. */
@@ -65,13 +72,12 @@ export function validateRun(model: LoadedModel, tokens: number[], path: number[]
   if (maxPositions > 0 && longestRow > maxPositions) fail(`${longestRow} tokens exceed the model's ${maxPositions} learned positions`);
 }
 
-/** Additive causal mask [T, T] (0 allowed, −1e9 masked), optionally with a sliding window and row segments. */
-function causalMask(T: number, window?: number, segments?: number[]): tf.Tensor2D {
+/** Additive causal mask [T, T] (0 allowed, −1e9 masked), optionally with a sliding window. */
+function causalMask(T: number, window?: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) {
     for (let j = 0; j < T; j++) {
-      // Within one row i − j is the position difference, so the window rule is unchanged.
-      const allowed = j <= i && (window === undefined || i - j < window) && (!segments || segments[i] === segments[j]);
+      const allowed = j <= i && (window === undefined || i - j < window);
       if (!allowed) m[i * T + j] = -1e9;
     }
   }
@@ -84,10 +90,12 @@ function causalMask(T: number, window?: number, segments?: number[]): tf.Tensor2
  */
 export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptions): ForwardOutput {
   const { arch: a, weights: w } = model;
-  const packed = opts.packed;
-  if (packed && (packed.positions.length !== tokens.length || packed.segments.length !== tokens.length)) fail('packed rows: positions and segments must have one entry per token');
-  const maxPos = packed ? Math.max(...packed.positions) + 1 : tokens.length;
-  validateRun(model, tokens, opts.path, maxPos);
+  const B = opts.rows ?? 1;
+  if (!(Number.isInteger(B) && B >= 1 && tokens.length % B === 0)) fail(`a batch of ${B} rows cannot hold ${tokens.length} tokens: rows must have equal length`);
+  if (B > 1 && opts.interventions?.length) fail('a batch of rows cannot take interventions: run the rows one at a time');
+  /** Positions per row. */
+  const Tr = tokens.length / B;
+  validateRun(model, tokens, opts.path, Tr);
   const S = opts.path.length;
   const ivs = opts.interventions ?? [];
   for (const iv of ivs) checkHookName(iv.hook, S);
@@ -114,36 +122,32 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
     let h = tf.mul(embedTokens(tokens, w.embed ?? w.unembed), a.embedScale) as tf.Tensor2D;
     h = hook('hook_embed', h);
     if (w.posEmbed) {
-      const pe = packed ? tf.gather(w.posEmbed, tf.tensor1d(packed.positions, 'int32')) as tf.Tensor2D : tf.slice(w.posEmbed, [0, 0], [T, a.dModel]);
+      const first = tf.slice(w.posEmbed, [0, 0], [Tr, a.dModel]);
+      const pe = B > 1 ? tf.tile(first, [B, 1]) as tf.Tensor2D : first;
       h = tf.add(h, hook('hook_pos_embed', pe));
     }
     let cos: tf.Tensor3D | undefined;
     let sin: tf.Tensor3D | undefined;
     if (a.rotaryDims > 0) {
       const half = a.rotaryDims / 2;
-      const tables = ropeTables(a.invFreq, maxPos);
-      const pick = (t: Float32Array): Float32Array => {
-        if (!packed) return t;
-        const out = new Float32Array(T * half);
-        packed.positions.forEach((p, i) => out.set(t.subarray(p * half, (p + 1) * half), i * half));
-        return out;
-      };
-      cos = tf.tensor3d(pick(tables.cos), [T, 1, half]);
-      sin = tf.tensor3d(pick(tables.sin), [T, 1, half]);
+      const tables = ropeTables(a.invFreq, Tr);
+      // Every row restarts at position 0: the [Tr] tables repeated B times.
+      cos = tf.tile(tf.tensor3d(tables.cos, [Tr, 1, half]), [B, 1, 1]) as tf.Tensor3D;
+      sin = tf.tile(tf.tensor3d(tables.sin, [Tr, 1, half]), [B, 1, 1]) as tf.Tensor3D;
     }
     const masks = new Map<number | undefined, tf.Tensor2D>();
     const maskFor = (win?: number): tf.Tensor2D => {
       let m = masks.get(win);
-      if (!m) masks.set(win, (m = causalMask(T, win, packed?.segments)));
+      if (!m) masks.set(win, (m = causalMask(Tr, win)));
       return m;
     };
     opts.path.forEach((layer, s) => {
       if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
-      h = block(`blocks.${s}`, w.blocks[layer] as BlockWeights, h, hook, maskFor, cos, sin, model);
+      h = block(`blocks.${s}`, w.blocks[layer] as BlockWeights, h, hook, maskFor, cos, sin, model, B);
     });
     if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
     const nf = hook('ln_final.hook_normalized', applyNorm(h, w.lnFinal));
-    return unembed(nf, w.unembed, a.finalSoftcap);
+    return opts.logits === false ? tf.zeros([T, 0]) as tf.Tensor2D : unembed(nf, w.unembed, a.finalSoftcap);
   });
   } catch (e) {
     release();
@@ -163,10 +167,11 @@ type Hook = <R extends tf.Tensor>(name: string, x: R) => R;
 
 function block(
   p: string, b: BlockWeights, hIn: tf.Tensor2D, hook: Hook, maskFor: (w?: number) => tf.Tensor2D,
-  cos: tf.Tensor3D | undefined, sin: tf.Tensor3D | undefined, model: LoadedModel,
+  cos: tf.Tensor3D | undefined, sin: tf.Tensor3D | undefined, model: LoadedModel, B = 1,
 ): tf.Tensor2D {
   const a = model.arch;
   const T = hIn.shape[0];
+  const Tr = T / B;
   const { heads: H, kvHeads: KV, headDim: hd } = a;
   const x = hook(`${p}.hook_resid_pre`, hIn);
   const n1 = hook(`${p}.ln1.hook_normalized`, applyNorm(x, b.ln1));
@@ -182,18 +187,23 @@ function block(
     q = applyRope(q, cos, sin, a.rotaryDims);
     k = applyRope(k, cos, sin, a.rotaryDims);
   }
-  // [heads, T, hd]; query head h reads key/value head floor(h / (H / KV)) (HF repeat_kv).
-  const qh = tf.transpose(q, [1, 0, 2]);
+  // [B·heads, Tr, hd] (B = 1: [heads, T, hd]); query head h reads key/value head floor(h / (H / KV)) (HF repeat_kv).
+  const heads = (t: tf.Tensor3D, n: number): tf.Tensor3D => (B === 1
+    ? tf.transpose(t, [1, 0, 2])
+    : tf.reshape(tf.transpose(tf.reshape(t, [B, Tr, n, hd]), [0, 2, 1, 3]), [B * n, Tr, hd]));
+  const qh = heads(q, H);
   const expand = (t: tf.Tensor3D): tf.Tensor3D => {
-    const th = tf.transpose(t, [1, 0, 2]);
+    const th = heads(t, KV);
     if (KV === H) return th;
-    return tf.reshape(tf.tile(tf.reshape(th, [KV, 1, T, hd]), [1, H / KV, 1, 1]), [H, T, hd]);
+    return tf.reshape(tf.tile(tf.reshape(th, [B * KV, 1, Tr, hd]), [1, H / KV, 1, 1]), [B * H, Tr, hd]);
   };
   let scores = tf.mul(tf.matMul(qh, expand(k), false, true), a.attnScale) as tf.Tensor3D;
   if (a.attnSoftcap) scores = softcap(scores, a.attnSoftcap);
   scores = hook(`${p}.attn.hook_attn_scores`, tf.add(scores, maskFor(b.slidingWindow)));
   const pattern = hook(`${p}.attn.hook_pattern`, tf.softmax(scores));
-  const z = hook(`${p}.attn.hook_z`, tf.transpose(tf.matMul(pattern, expand(v)), [1, 0, 2]) as tf.Tensor3D);
+  const zh = tf.matMul(pattern, expand(v)); // [B·H, Tr, hd]
+  const zt = B === 1 ? tf.transpose(zh, [1, 0, 2]) : tf.reshape(tf.transpose(tf.reshape(zh, [B, H, Tr, hd]), [0, 2, 1, 3]), [T, H, hd]);
+  const z = hook(`${p}.attn.hook_z`, zt as tf.Tensor3D);
   let attnOut = applyLinear(tf.reshape(z, [T, H * hd]), b.o);
   if (b.postAttnNorm) attnOut = applyNorm(attnOut, b.postAttnNorm);
   attnOut = hook(`${p}.hook_attn_out`, attnOut);
