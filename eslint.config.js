@@ -89,6 +89,18 @@ export default tseslint.config(
     },
   },
   {
+    // Views call actions (src/state/<feature>.ts); they never write the store themselves.
+    files: ['src/features/**/*.ts', 'src/features/**/*.tsx', 'src/app/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [srcNoEngine, srcNoTensorflow, srcNoComlink, {
+          group: ['**/state/store'], importNames: ['set'],
+          message: 'views never set the store: call an action from src/state/<feature>.ts (which owns the write).',
+        }],
+      }],
+    },
+  },
+  {
     // The one file that wraps the worker may import comlink, and nothing else from the boundary list.
     files: ['src/services/engine.ts'],
     rules: {

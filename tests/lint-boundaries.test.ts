@@ -140,6 +140,12 @@ describe('the rest of src/', () => {
     await expectRule('src/features/lens/probe.ts', "import * as Comlink from 'comlink';\nexport const c = Comlink;\n", 'no-restricted-imports', /src\/services\/engine\.ts/);
   });
 
+  it('views never set the store; they read it and call actions', async () => {
+    await expectRule('src/features/lens/probe.tsx', "import { set } from '../../state/store';\nexport const f = (): void => set({});\n", 'no-restricted-imports', /call an action/);
+    await expectClean('src/features/lens/probe.tsx', "import { useStore } from '../../state/store';\nimport { setMetric } from '../../state/lens';\nexport const f = (): unknown => [useStore, setMetric];\n");
+    await expectClean('src/state/probe.ts', "import { set } from './store';\nexport const f = (): void => set({});\n");
+  });
+
   it('may import the engine service', async () => {
     await expectClean('src/features/lens/probe.ts', "import * as svc from '../../services/engine';\nexport const s = svc;\n");
   });

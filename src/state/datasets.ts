@@ -177,6 +177,11 @@ export async function setMapping(mapping: ColumnMapping): Promise<void> {
   await open(lastSource, () => ref, mapping, ds.name);
 }
 
+/** The user declines the dataset a link asked for. */
+export function dismissPendingDataset(): void {
+  set({ datasetPending: null });
+}
+
 export function closeDataset(): void {
   const ds = get().dataset;
   if (ds) void engine.call((r) => r.artifactDrop(ds.id)).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { useEffect, useState, type DragEvent } from 'react';
-import { fetchDatasetIndex, openBuiltin, openFile, openUrl } from '../../state/datasets';
-import { set, useStore } from '../../state/store';
+import { dismissPendingDataset, fetchDatasetIndex, openBuiltin, openFile, openUrl } from '../../state/datasets';
+import { useStore } from '../../state/store';
 import { balanceText } from './format';
 
 const ACCEPT = '.csv,.tsv,.json,.jsonl,.ndjson,.txt';
@@ -28,7 +28,7 @@ export function DatasetSource() {
       {pending && (
         <div className="notice ds-pending" data-testid="dataset-pending">
           This link was made with the local dataset <b>{pending.name}</b> (SHA-256 {pending.fingerprint.slice(0, 12)}…). Drop the same file below to continue.
-          {' '}<button type="button" data-testid="dataset-pending-dismiss" onClick={() => set({ datasetPending: null })}>Not now</button>
+          {' '}<button type="button" data-testid="dataset-pending-dismiss" onClick={dismissPendingDataset}>Not now</button>
         </div>
       )}
       <div className="ds-pick">
