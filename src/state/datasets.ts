@@ -31,7 +31,7 @@ export interface ExtractSettings {
   index: number;
   /** Rows used (0 = all). */
   limit: number;
-  /** Tokens per packed batch (0 = one row at a time). */
+  /** Tokens per batch of rows side by side (0 = one row at a time). */
   batchTokens: number;
   /** The engine refuses extractions needing more host memory than this, MiB. */
   maxMiB: number;

@@ -101,7 +101,7 @@ export function ExtractPanel() {
             <div><dt>position</dt><dd>{String(r.position)}{r.position === 'all' ? ` (${r.vectors} token vectors)` : ''}</dd></div>
             <div><dt>size</dt><dd>{bytesText(r.bytes)}</dd></div>
             <div><dt>time</dt><dd data-testid="extract-result-seconds">{secondsText(r.seconds)}</dd></div>
-            <div><dt>batched</dt><dd data-testid="extract-result-batched">{r.batched ? 'yes (packed rows)' : 'no'}{r.note ? ` — ${r.note}` : ''}</dd></div>
+            <div><dt>batched</dt><dd data-testid="extract-result-batched">{r.batched ? 'yes (rows side by side, right-padded)' : 'no'}{r.note ? ` — ${r.note}` : ''}</dd></div>
           </dl>
           <button type="button" data-testid="extract-download" onClick={() => void onDownload()}>Download .safetensors</button>
         </div>
