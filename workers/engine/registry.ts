@@ -11,7 +11,7 @@ import type { Intervention } from '../../src/contracts/run';
 import type { ActivationSet } from './artifacts/activation-set';
 import type { Dataset } from './datasets';
 import { fail } from './errors';
-import type { TunedLens, TunedLensInfo } from './analyses/tuned-lens';
+import { disposeTunedLens, type TunedLens, type TunedLensInfo } from './analyses/tuned-lens';
 import type { LoadedModel } from './models/common/types';
 import { RunCache, runKey } from './run-cache';
 import type { TextTokenizer } from './tokenizer/tokenizer';
@@ -161,7 +161,7 @@ export class Registry {
   dropArtifact(id: string): void {
     const a = this.artifacts.get(id);
     if (!a) return;
-    if (a.kind === 'tuned-lens') tf.dispose([...a.lens.weights, ...a.lens.biases]);
+    if (a.kind === 'tuned-lens') disposeTunedLens(a.lens);
     this.artifacts.delete(id);
   }
 

@@ -6,7 +6,7 @@ import type { ColumnMapping } from '../../src/contracts/dataset';
 import type { ExtractPosition } from '../../src/contracts/extract';
 import { fail } from '../engine/errors';
 import { COMMON_FLAGS, commonOptions, fmt, loadEngine, numberFlag, type Command } from './cli-args';
-import { runSpecArgs } from './trace-command';
+import { runSpecArgs } from './spec-file';
 
 const USAGE = 'strata extract --model DIR --dataset FILE [--text-column C | --ids-column C] [--label-column C] [--limit N] --hooks PATTERN[,PATTERN] [--position last|mean|all|N] [--spec run.json] [--batch-tokens N] --out FILE.safetensors [--backend wasm|cpu] [--json]';
 

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { fail } from '../engine/errors';
 import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, modelJson, numberFlag, promptArgs, type Command } from './cli-args';
-import { runSpecArgs } from './trace-command';
+import { runSpecArgs } from './spec-file';
 
 const USAGE = 'strata residual --model DIR (--prompt TEXT | --ids 1,2,3) [--path 0,1,1,3] [--spec run.json] [--alpha A] [--massive K] [--backend wasm|cpu] [--json]';
 

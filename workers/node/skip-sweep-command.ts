@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { SkipModeResult } from '../../src/contracts/skip-sweep';
 import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, modelJson, promptArgs, type Command } from './cli-args';
-import { runSpecArgs } from './trace-command';
+import { runSpecArgs } from './spec-file';
 
 const USAGE = 'strata skip-sweep --model DIR (--prompt TEXT | --ids 1,2,3)... [--spec run.json] [--progress] [--backend wasm|cpu] [--json]';
 

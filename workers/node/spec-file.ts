@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Intervention, InterventionKind } from '../../src/contracts/run';
 import { fail } from '../engine/errors';
+import { intList } from './cli-args';
 
 export interface SpecFile {
   path?: number[];
@@ -61,4 +62,13 @@ export async function readSpec(file: string | undefined): Promise<SpecFile> {
     return fail(`--spec ${file} could not be read`);
   }
   return parseSpec(text, file);
+}
+
+/** --path, or the spec file's path (never both), and the spec's interventions. */
+export async function runSpecArgs(values: { path?: string | boolean | (string | boolean)[]; spec?: string | boolean | (string | boolean)[] }): Promise<{ path?: number[]; interventions: Intervention[] }> {
+  const spec = await readSpec(typeof values.spec === 'string' ? values.spec : undefined);
+  const flag = typeof values.path === 'string' ? intList('path', values.path) : undefined;
+  if (flag && spec.path) fail('give the path once: either --path or "path" in --spec');
+  const path = flag ?? spec.path;
+  return { ...(path ? { path } : {}), interventions: spec.interventions ?? [] };
 }

@@ -1,20 +1,11 @@
 /** `strata trace`: the lens, residual norms and (optionally) attention of one run. */
 import { parseArgs } from 'node:util';
 import { fail } from '../engine/errors';
-import { COMMON_FLAGS, commonOptions, fmt, intList, loadPrompts, promptArgs, type Command } from './cli-args';
-import { readSpec } from './spec-file';
+import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, promptArgs, type Command } from './cli-args';
+import { runSpecArgs } from './spec-file';
 import { traceJson } from './trace-json';
 
 const USAGE = 'strata trace --model DIR (--prompt TEXT | --ids 1,2,3) [--path 0,1,1,3] [--spec run.json] [--topk K] [--attention] [--backend wasm|cpu] [--json]';
-
-/** --path, or the spec file's path (never both), and the spec's interventions. */
-export async function runSpecArgs(values: { path?: string | boolean | (string | boolean)[]; spec?: string | boolean | (string | boolean)[] }): Promise<{ path?: number[]; interventions: import('../../src/contracts/run').Intervention[] }> {
-  const spec = await readSpec(typeof values.spec === 'string' ? values.spec : undefined);
-  const flag = typeof values.path === 'string' ? intList('path', values.path) : undefined;
-  if (flag && spec.path) fail('give the path once: either --path or "path" in --spec');
-  const path = flag ?? spec.path;
-  return { ...(path ? { path } : {}), interventions: spec.interventions ?? [] };
-}
 
 export const traceCommand: Command = {
   usage: USAGE,
