@@ -21,7 +21,6 @@ export interface LensHeatmapData {
   /** [rows][columns]. */
   cells: LensCell[][];
   color: (v: number) => string;
-  selected?: { row: number; col: number } | null;
 }
 
 export const CELL_W = 64;
@@ -62,11 +61,39 @@ export function lensHeatmap(data: LensHeatmapData, on: LensHeatmapHandlers = {})
     .on('click', (_e, d) => on.onClick?.(d.r, d.c));
   g.append('rect').attr('width', CELL_W - 1).attr('height', CELL_H - 1)
     .attr('fill', (d) => (Number.isNaN(d.value) ? '#eee' : data.color(d.value)))
-    .attr('stroke', (d) => (data.selected && data.selected.row === d.r && data.selected.col === d.c ? '#000' : d.hit ? '#d62728' : 'none'))
-    .attr('stroke-width', (d) => (data.selected && data.selected.row === d.r && data.selected.col === d.c ? 2 : 1.5));
+    .attr('stroke', (d) => (d.hit ? '#d62728' : 'none'))
+    .attr('stroke-width', 1.5);
   g.append('text').attr('x', CELL_W / 2).attr('y', CELL_H / 2 + 4).attr('text-anchor', 'middle')
     .attr('fill', (d) => (Number.isNaN(d.value) ? '#999' : d3.hsl(data.color(d.value)).l > 0.55 ? '#111' : '#fff'))
     .text((d) => clip(d.text, 9));
-  g.append('title').text((d) => `${data.rowLabels[d.r]}, position ${data.columns[d.c]?.pos}: ${d.text} (${Number.isNaN(d.value) ? '—' : d.value.toPrecision(3)})`);
+  g.append('title').text((d) => `${data.rowLabels[d.r]}, position ${data.columns[d.c]?.pos}: ${d.text} (${Number.isNaN(d.value) ? '—' : d.value.toPrecision(3)})${d.hit ? ' · red outline: top-1 = the actual next token' : ''}`);
+  // The hovered / pinned cell's outline: one element moved by lensMarker, never a redraw,
+  // so the cells under the pointer stay the same DOM nodes and a click lands on them.
+  svg.append('rect').attr('class', 'lens-marker').attr('data-testid', 'lens-marker').attr('width', CELL_W - 1).attr('height', CELL_H - 1)
+    .attr('fill', 'none').attr('pointer-events', 'none').attr('display', 'none');
+  return svg.node() as SVGSVGElement;
+}
+
+/** Moves the heatmap's outline to a cell (row, column index in the window), or hides it. */
+export function lensMarker(svg: SVGSVGElement, cell: { row: number; col: number } | null, pinned: boolean): void {
+  const m = d3.select(svg).select<SVGRectElement>('rect.lens-marker');
+  if (!cell) {
+    m.attr('display', 'none');
+    return;
+  }
+  m.attr('display', null).attr('x', LABEL_W + cell.col * CELL_W).attr('y', HEADER_H + cell.row * CELL_H)
+    .attr('stroke', pinned ? '#000' : '#555').attr('stroke-width', pinned ? 2.5 : 1).attr('stroke-dasharray', pinned ? null : '3 2')
+    .attr('data-pinned', pinned ? 'true' : 'false');
+}
+
+/** The row labels alone (the view keeps them in sight while positions scroll). */
+export function lensRowLabels(rowLabels: string[]): SVGSVGElement {
+  const H = HEADER_H + rowLabels.length * CELL_H;
+  const svg = d3.create('svg').attr('width', LABEL_W).attr('height', H).attr('aria-hidden', 'true').style('font', '11px system-ui, sans-serif');
+  svg.append('rect').attr('width', LABEL_W).attr('height', H).attr('fill', '#fff');
+  svg.append('text').attr('x', 4).attr('y', 14).attr('font-weight', 600).text('layer ↓ / position →');
+  svg.append('g').selectAll('text').data(rowLabels).join('text')
+    .attr('x', LABEL_W - 6).attr('y', (_, r) => HEADER_H + r * CELL_H + CELL_H / 2 + 4).attr('text-anchor', 'end')
+    .text((l) => l);
   return svg.node() as SVGSVGElement;
 }

@@ -17,6 +17,12 @@ export interface ModelInfo {
   tiedEmbeddings: boolean;
   /** True when attention and MLP read the same residual (GPT-NeoX `use_parallel_residual`). */
   parallelResidual: boolean;
+  /**
+   * Positions the model was trained on (config `max_position_embeddings`, `n_positions`
+   * or `n_ctx`); null when the config names none. Learned-position models cannot run
+   * past it; RoPE models run but their predictions past it are extrapolation.
+   */
+  contextLength: number | null;
 }
 
 export interface LoadProgress {

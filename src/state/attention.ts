@@ -7,7 +7,7 @@ export async function refreshAttention(): Promise<void> {
   const run = get().run;
   if (!run || get().attention) return;
   await runJob({
-    slot: 'attention', scope: 'run',
+    slot: 'attention', scope: 'run', stamp: 'attention',
     work: ({ jobId }) => engine.analyze(jobId, 'attention', { run: run.ref }),
     done: (attention) => set({ attention }),
   });

@@ -31,7 +31,7 @@ export async function runChainSearch(): Promise<void> {
   const prompt = s.run.ref.tokens;
   set({ error: null });
   await runJob({
-    slot: 'chains', mode: 'refuse', label: 'chain search',
+    slot: 'chains', mode: 'refuse', stamp: 'chains', label: 'chain search',
     scope: () => [get().model, promptKey()],
     work: async ({ jobId, progress }) => {
       const target = await chainTargetIds(model, prompt);

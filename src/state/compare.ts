@@ -46,7 +46,7 @@ export async function runCompare(): Promise<void> {
   }
   set({ error: null });
   await runJob({
-    slot: 'compare', label: 'compare',
+    slot: 'compare', stamp: 'compare', label: 'compare',
     scope: () => [get().model, get().run, get().compareModel, get().compareMode],
     work: async ({ jobId }) => {
       const a = await engine.analyze(jobId, 'depth-profile', { run: run.ref });

@@ -7,7 +7,7 @@ export async function refreshEffect(): Promise<void> {
   const { run, path, lensSettings } = get();
   if (!run || !path) return;
   await runJob({
-    slot: 'effect', scope: 'run',
+    slot: 'effect', scope: 'run', stamp: 'effect',
     work: ({ jobId }) => engine.analyze(jobId, 'path-effect', { run: run.ref, options: lensSettings.targetId !== null ? { target: lensSettings.targetId } : {} }),
     done: (effect) => set({ effect }),
   });
@@ -18,7 +18,7 @@ export async function refreshResidual(alpha = get().residualAlpha): Promise<void
   const run = get().run;
   if (!run) return;
   await runJob({
-    slot: 'residual', scope: 'run',
+    slot: 'residual', scope: 'run', stamp: 'residual',
     work: ({ jobId }) => engine.analyze(jobId, 'residual', { run: run.ref, options: { alpha } }),
     done: (residual) => set({ residual }),
   });

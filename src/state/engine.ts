@@ -2,31 +2,35 @@
 import type { BackendName } from '../contracts/engine-api';
 import { engine } from '../services/engine';
 import { clearJobs, message } from './job';
-import { get, set } from './store';
+import { modelChange } from './model-change';
+import { get, set, type State } from './store';
 
 /** The start-up in progress (or done): loads wait for it, so a click during start-up is never lost. */
 let starting: Promise<void> | null = null;
 /** Which start-up is the newest (a backend switch starts another). */
 let generation = 0;
 
-/** What every model-bound result is reset to when the engine (and its models) are gone. */
-const NO_MODEL = { model: null, run: null, lens: null, attention: null, residual: null, effect: null, sweep: null, chains: null, tunedArtifact: null, tunedInfo: null, tunedLosses: null, tunedComparison: null, compareModel: null, compareProfiles: null, memory: null } as const;
+/** What the state becomes when the engine (and every model in it) is gone. */
+function noModel(): Partial<State> {
+  return { ...modelChange(get(), null).patch, compareModel: null, memory: null };
+}
 
 engine.onCrash = (msg) => {
   clearJobs();
-  set({ ...NO_MODEL, error: `The engine stopped (${msg}). It was restarted; load the model again.` });
+  set({ ...noModel(), error: `The engine stopped (${msg}). It was restarted; load the model again.` });
   void initEngine();
 };
 
 export function initEngine(prefer?: BackendName): Promise<void> {
-  set({ engineStarting: true });
+  // A new start-up (a switch, a restart after a crash) has no backend until it reports one.
+  set({ engineStarting: true, backend: null });
   const gen = ++generation;
   const p = (async () => {
     try {
       const backend = await engine.call((e) => e.init(prefer));
       if (gen === generation) set({ backend, engineStarting: false });
     } catch (e) {
-      if (gen === generation) set({ engineStarting: false, error: `No compute backend could start: ${message(e)}` });
+      if (gen === generation) set({ engineStarting: false, backend: null, error: `No compute backend could start: ${message(e)}` });
     }
   })();
   starting = p;
@@ -48,7 +52,7 @@ export async function switchBackend(name: BackendName): Promise<void> {
   const model = get().model;
   engine.terminate();
   clearJobs();
-  set({ ...NO_MODEL, backend: null, notice: model ? 'Backend changed: load the model again.' : null });
+  set({ ...noModel(), backend: null, notice: model ? 'Backend changed: load the model again.' : null });
   await initEngine(name);
 }
 

@@ -4,6 +4,7 @@
  * model / run it was computed for is still current (otherwise the result is dropped).
  */
 import { engine } from '../services/engine';
+import { stampNow, type ResultName } from './stamps';
 import { get, set, type JobProgress, type JobSlot, type JobState } from './store';
 
 /** An error as the one line the page shows. */
@@ -46,6 +47,8 @@ export interface JobSpec<K extends JobSlot, T> {
   done: (result: T) => void;
   /** Called with each progress report of a current job, after the store's progress is updated. */
   onProgress?: (p: JobProgress[K]) => void;
+  /** The result slot this job fills: its stamp (what it was computed for) is stored with it. */
+  stamp?: ResultName;
   /** Prefix of the error shown when the job fails. */
   errorPrefix?: string;
   /** Called when the job fails (also when it was cancelled or is stale), e.g. to clear partial state. */
@@ -83,6 +86,8 @@ export async function runJob<K extends JobSlot, T>(spec: JobSpec<K, T>): Promise
   }
   const jobId = engine.newJob();
   const before = scopeValues(scope);
+  // Taken now: the job computes for the inputs as they are when it starts.
+  const stampAt = spec.stamp ? stampNow(spec.stamp, get()) : undefined;
   const alive = (): boolean => current(slot, jobId) && !cancelled.has(jobId) && same(before, scopeValues(scope));
   setSlot(slot, { jobId, label: spec.label ?? slot, progress: null });
   const progress = (p: JobProgress[K]): void => {
@@ -100,6 +105,7 @@ export async function runJob<K extends JobSlot, T>(spec: JobSpec<K, T>): Promise
     }
     setSlot(slot, undefined);
     spec.done(result);
+    if (spec.stamp && stampAt) set({ stamps: { ...get().stamps, [spec.stamp]: stampAt } });
     return result;
   } catch (e) {
     const wasAlive = alive();

@@ -14,7 +14,7 @@ export async function refreshLens(range?: [number, number]): Promise<void> {
   const opts = { topk: s.topk, kl: s.kl, range: r, ...(s.targetId !== null ? { target: s.targetId } : {}) };
   const lens = s.kind === 'tuned' ? get().tunedArtifact : null;
   await runJob({
-    slot: 'lens', scope: 'run',
+    slot: 'lens', scope: 'run', stamp: 'lens',
     work: ({ jobId }) => (lens
       ? engine.analyze(jobId, 'tuned-lens', { run: run.ref, options: { ...opts, lens } })
       : engine.analyze(jobId, 'lens', { run: run.ref, options: opts })),

@@ -5,6 +5,7 @@ import { engineReady, refreshMemory } from './engine';
 import { refreshCache } from './hub';
 import { cancelJob, cancelledError, runJob } from './job';
 import { runPrompt } from './run';
+import { modelChange } from './model-change';
 import { get, set } from './store';
 
 export interface LoadOpts {
@@ -31,7 +32,6 @@ export function release(prev: LoadSummary | null): void {
  */
 async function load(label: string, source: LoadSource, opts: LoadOpts = {}): Promise<void> {
   if (get().jobs.load) return;
-  if (!opts.fromLink) set({ lensSettings: { ...get().lensSettings, targetId: null } });
   set({ error: null, notice: null });
   const model = await runJob({
     slot: 'load', mode: 'refuse', scope: 'none', label,
@@ -42,11 +42,9 @@ async function load(label: string, source: LoadSource, opts: LoadOpts = {}): Pro
     },
     done: (model) => {
       const prev = get().model;
-      set({
-        model, run: null, lens: null, attention: null, residual: null, effect: null, sweep: null, chains: null,
-        tunedArtifact: null, tunedInfo: null, tunedLosses: null, tunedComparison: null, compareProfiles: null, pendingModel: null,
-        notice: model.fromCache ? `Loaded ${model.fromCache} file${model.fromCache > 1 ? 's' : ''} from the local cache.` : null,
-      });
+      const { patch, resets } = modelChange(get(), model, { keepTarget: opts.fromLink === true });
+      const notes = [model.fromCache ? `Loaded ${model.fromCache} file${model.fromCache > 1 ? 's' : ''} from the local cache.` : '', ...resets.map((r) => `New model: ${r}.`)].filter(Boolean);
+      set({ ...patch, pendingModel: null, notice: notes.length ? notes.join(' ') : null });
       release(prev);
     },
   });

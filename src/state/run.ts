@@ -41,7 +41,14 @@ async function runInput(input: string | number[]): Promise<void> {
       return { ...summary, ref };
     },
     // A newer run (path edit, new prompt) replaces this one; every result of the old run goes.
-    done: (run) => set({ run, lens: null, attention: null, residual: null, effect: null, compareProfiles: null }),
+    done: (run) => {
+      // The selected head must exist in the new run (a shorter path has fewer steps).
+      const sel = get().selectedHead;
+      const steps = run.path.length;
+      const heads = model.info.heads;
+      const selectedHead = sel.step < steps && sel.head < heads ? sel : { step: Math.min(sel.step, steps - 1), head: Math.min(sel.head, heads - 1) };
+      set({ run, lens: null, attention: null, residual: null, effect: null, compareProfiles: null, selectedHead });
+    },
   });
   if (!run) return;
   void refreshMemory();

@@ -18,6 +18,7 @@ import type { Progress, RunRef } from '../contracts/run-ref';
 import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
+import type { ResultName, Stamp } from './stamps';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
 export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets';
@@ -58,6 +59,8 @@ export interface EngineSlice {
   memory: MemoryReport | null;
   /** Jobs in flight by kind (one per kind). */
   jobs: Jobs;
+  /** What each stored result was computed for (src/state/stamps.ts): views mark results whose stamp is no longer current. */
+  stamps: Partial<Record<ResultName, Stamp>>;
 }
 
 export interface ModelSlice {
@@ -135,6 +138,7 @@ export const initialState: State = {
   engineStarting: true,
   memory: null,
   jobs: {},
+  stamps: {},
   model: null,
   prompt: '',
   path: null,

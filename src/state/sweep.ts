@@ -21,7 +21,7 @@ export async function runSweep(): Promise<void> {
   }
   set({ error: null });
   await runJob({
-    slot: 'sweep', mode: 'refuse', scope: 'model', label: 'skip sweep',
+    slot: 'sweep', mode: 'refuse', scope: 'model', stamp: 'sweep', label: 'skip sweep',
     work: async ({ jobId, progress }) => {
       const prompts: number[][] = [];
       for (const t of texts) prompts.push((await engine.call((e) => e.encode(model.modelId, t))).map((v) => v.id));

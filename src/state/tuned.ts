@@ -79,7 +79,7 @@ export async function compareTunedLens(): Promise<void> {
   const { model, tunedArtifact: lens } = get();
   if (!model || !lens || texts.length === 0) return;
   await runJob({
-    slot: 'tunedCompare', scope: () => [get().model, get().tunedArtifact],
+    slot: 'tunedCompare', stamp: 'tunedComparison', scope: () => [get().model, get().tunedArtifact],
     work: async ({ jobId }) => engine.analyze(jobId, 'tuned-compare', { model: model.modelId, options: { texts: await encodeAll(model.modelId, texts), lens } }),
     done: (r) => set({ tunedComparison: { logit: Array.from(r.logit), tuned: Array.from(r.tuned) } }),
   });

@@ -34,6 +34,7 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
       deviceBytes: params * 4,
       tiedEmbeddings: weights.embed === undefined,
       parallelResidual: arch.parallelResidual,
+      contextLength: arch.maxPositions > 0 ? arch.maxPositions : contextOf(ckpt.config),
     };
     const uploaded = [...ctx.uploaded];
     opts.onProgress?.({ phase: 'done', bytesDone: 0, bytesTotal: 0, tensorsDone: uploaded.length, tensorsTotal: uploaded.length });
@@ -42,4 +43,13 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
     ctx.disposeAll();
     throw e;
   }
+}
+
+/** The trained context length a config names (a positive integer), else null. */
+function contextOf(config: Record<string, unknown>): number | null {
+  for (const key of ['max_position_embeddings', 'n_positions', 'n_ctx']) {
+    const v = config[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+  }
+  return null;
 }

@@ -3,10 +3,11 @@ import { attentionMap } from '../../charts/attention-map';
 import { colorLegend } from '../../charts/legend';
 import { attentionColor } from '../../charts/attention-map';
 import { SvgMount } from '../../app/SvgMount';
-import { selectHead } from '../../state/attention';
+import { refreshAttention, selectHead } from '../../state/attention';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { attentionCsv, attentionExport } from '../export/report';
+import { StaleNote } from '../stale/StaleNote';
 
 /** Thumbnails show at most this many trailing positions; the detail map shows up to 64. */
 const THUMB_POS = 32;
@@ -39,6 +40,7 @@ export function AttentionView() {
         <SvgMount svg={legend} className="legend" />
         <ExportBar name={`attention-step${sel.step}-head${sel.head}`} json={() => attentionExport(get())} csv={() => attentionCsv(get())} svg={() => detail} />
       </div>
+      <StaleNote name="attention" slot="attention" rerun={() => void refreshAttention()} />
       <div className="att-grid" data-testid="attention-grid">
         <div className="att-row head-labels"><span className="step-label" />{Array.from({ length: att.heads }, (_, h) => <span key={h} className="head-label">head {h}</span>)}</div>
         {thumbs.map((row, step) => (

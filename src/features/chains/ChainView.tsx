@@ -2,6 +2,7 @@ import { cancelChainSearch, runChainSearch, setChainSettings, setChainTarget } f
 import { setPath } from '../../state/run';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
+import { StaleNote } from '../stale/StaleNote';
 
 /**
  * Chain search (CoLa, METHODS §8): Monte Carlo tree search over skip / keep / repeat
@@ -40,6 +41,7 @@ export function ChainView() {
         )}
         {res && <ExportBar name="chain-search" json={() => ({ kind: 'chain-search', permalink: location.href, settings: get().chainSettings, target: get().chainTarget, ...get().chains })} csv={() => [['notation', 'chain', 'length', 'reward', 'logprob', 'exact'], ...rows.map((r) => [r.notation, r.chain.join(' '), r.length, r.reward, r.logprob, r.exact])]} />}
       </div>
+      <StaleNote name="chains" slot="chains" rerun={() => void runChainSearch()} />
       {res && (
         <table className="summaries chains-table" data-testid="chain-results">
           <caption>{res.evaluations} chains evaluated{res.exhausted ? ' (every chain)' : ''}; reward = {st.mode === 'logprob' ? 'mean log p(target)' : 'exact-match share'} − {st.lengthPenalty} × length / layers</caption>

@@ -5,6 +5,7 @@ import type { DepthProfile } from '../../contracts/depth-profile';
 import { loadCompareDemo, loadCompareFiles, runCompare, setCompareMode } from '../../state/compare';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
+import { StaleNote } from '../stale/StaleNote';
 
 /** Relative depth of step s's output, (s+1)/S, and of lens row r, r/S (row 0 = embeddings). */
 const stepX = (p: DepthProfile): number[] => p.path.map((_, s) => (s + 1) / Math.max(1, p.path.length));
@@ -44,13 +45,14 @@ export function CompareView() {
         {mode === 'model' && (
           <>
             <button type="button" data-testid="compare-load-demo" disabled={busy} onClick={() => void loadCompareDemo()}>B = demo model</button>
-            <label>B = files <input type="file" multiple data-testid="compare-files" onChange={(e) => void loadCompareFiles(Array.from(e.target.files ?? []))} /></label>
+            <label>B = files <input type="file" multiple data-testid="compare-files" onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadCompareFiles(files); }} /></label>
             <span data-testid="compare-model">{other ? `B: ${other.info.arch}, ${other.info.layers} layers, ${other.source}` : 'no model B yet'}</span>
           </>
         )}
         <button type="button" className="primary" data-testid="compare-run" disabled={busy || (mode === 'model' && !other)} onClick={() => void runCompare()}>{busy ? 'Working…' : 'Compare'}</button>
         {prof && <ExportBar name="compare" json={() => ({ kind: 'compare', permalink: location.href, ...get().compareProfiles })} svg={() => charts?.kl ?? null} />}
       </div>
+      <StaleNote name="compare" slot="compare" rerun={() => void runCompare()} />
       {charts && (
         <div className="chart-grid">
           <figure><figcaption>Logit lens: distance to the output</figcaption><SvgMount svg={charts.kl} testId="compare-kl" /></figure>

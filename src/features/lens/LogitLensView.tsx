@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { CELL_W, LABEL_W, lensHeatmap } from '../../charts/lens-heatmap';
+import { CELL_W, LABEL_W, lensHeatmap, lensMarker, lensRowLabels } from '../../charts/lens-heatmap';
 import { colorLegend } from '../../charts/legend';
 import type { KlDirection } from '../../contracts/lens';
 import { SvgMount } from '../../app/SvgMount';
@@ -8,6 +8,7 @@ import { get, useStore, type LensMetric } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { lensCsv, lensExport } from '../export/report';
 import { lensCells, METRICS } from './lens-cells';
+import { StaleNote } from '../stale/StaleNote';
 
 /**
  * Logit lens: rows = embedding, each step of the path, final; columns = positions.
@@ -20,7 +21,8 @@ export function LogitLensView() {
   const settings = useStore((s) => s.lensSettings);
   const vocab = useStore((s) => s.model?.info.vocab ?? 2);
   const tunedReady = useStore((s) => s.tunedArtifact !== null);
-  const [sel, setSel] = useState<{ row: number; col: number } | null>(null);
+  // The hovered or pinned cell by absolute position (the decoded window moves on scroll).
+  const [sel, setSel] = useState<{ row: number; pos: number } | null>(null);
   const [pinned, setPinned] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const T = run?.tokens.length ?? 0;
@@ -54,6 +56,10 @@ export function LogitLensView() {
     requestAnimationFrame(() => { el.scrollLeft = el.scrollWidth; });
   }, [run, lens]);
 
+  // The chart's handlers read these through refs: the heatmap is built once per result
+  // and metric, never per hover (a rebuild under a resting pointer swallowed clicks).
+  const pinnedRef = useRef(pinned);
+  pinnedRef.current = pinned;
   const spec = METRICS[settings.metric];
   const svg = useMemo(() => {
     if (!lens || !run) return null;
@@ -65,16 +71,33 @@ export function LogitLensView() {
       columns: Array.from({ length: lens.positions }, (_, i) => ({ pos: lens.start + i, token: run.tokens[lens.start + i]?.text ?? '' })),
       cells: lensCells(lens, ids, settings.metric),
       color,
-      selected: pinned ? sel : null,
     }, {
-      onHover: (row, col) => { if (!pinned) setSel({ row, col }); },
-      onClick: (row, col) => { setSel({ row, col }); setPinned(true); },
+      onHover: (row, col) => {
+        const pos = lens.start + col;
+        if (!pinnedRef.current) setSel((old) => (old && old.row === row && old.pos === pos ? old : { row, pos }));
+      },
+      onClick: (row, col) => { setSel({ row, pos: lens.start + col }); setPinned(true); },
     });
-  }, [lens, run, settings.metric, spec, vocab, sel, pinned]);
+  }, [lens, run, settings.metric, spec, vocab]);
+  const labels = useMemo(() => (lens ? lensRowLabels(lens.rows.map((r) => r.label)) : null), [lens]);
+  // A new result may have fewer rows or another window: drop a selection it does not contain.
+  useEffect(() => {
+    if (sel && lens && (sel.row >= lens.rows.length || sel.pos >= T)) {
+      setSel(null);
+      setPinned(false);
+    }
+  }, [lens, sel, T]);
+  useEffect(() => {
+    if (!svg || !lens) return;
+    const col = sel ? sel.pos - lens.start : -1;
+    lensMarker(svg, sel && col >= 0 && col < lens.positions ? { row: sel.row, col } : null, pinned);
+  }, [svg, lens, sel, pinned]);
   const legend = useMemo(() => (lens ? colorLegend(spec.label, spec.domain(vocab, lens), spec.color(spec.domain(vocab, lens)), { log: spec.log ?? false }) : null), [lens, spec, vocab]);
 
   if (!run) return <p className="hint">Run a prompt to see what each layer predicts.</p>;
   const detailRow = sel && lens ? lens.rows[sel.row] : undefined;
+  // Column of the selected cell in the decoded window (outside it: no detail until decoded).
+  const c = sel && lens ? sel.pos - lens.start : -1;
   return (
     <section className="lens" data-testid="logit-lens" aria-label="logit lens">
       <div className="controls">
@@ -96,28 +119,33 @@ export function LogitLensView() {
         <ExportBar name="logit-lens" json={() => lensExport(get())} csv={() => lensCsv(get())} svg={() => svg} />
         <SvgMount svg={legend} className="legend" />
       </div>
+      <StaleNote name="lens" slot="lens" rerun={() => void refreshLens()} />
       <div className="scroller" ref={scroller}>
         <div style={{ width: LABEL_W + T * CELL_W, position: 'relative' }}>
+          {/* Row labels stay in sight while the positions scroll (sticky, zero-height anchor). */}
+          <div className="lens-labels" style={{ position: 'sticky', left: 0, width: LABEL_W, height: 0, zIndex: 2 }}>
+            <SvgMount svg={labels} testId="lens-row-labels" />
+          </div>
           <div style={{ marginLeft: lens ? lens.start * CELL_W : 0 }}>
             <SvgMount svg={svg} testId="lens-heatmap" />
           </div>
         </div>
       </div>
-      {sel && detailRow && lens && (
+      {sel && detailRow && lens && c >= 0 && c < lens.positions && (
         <div className="detail" data-testid="lens-detail">
-          <strong>{detailRow.label}, position {lens.start + sel.col}</strong> {pinned && <button type="button" onClick={() => setPinned(false)}>unpin</button>}
+          <strong>{detailRow.label}, position {sel.pos}</strong> {pinned ? <button type="button" data-testid="lens-unpin" onClick={() => setPinned(false)}>unpin</button> : <span className="hint">(click a cell to pin it)</span>}
           <ol>
             {Array.from({ length: lens.k }, (_, j) => {
-              const id = detailRow.topIds[sel.col * lens.k + j] as number;
+              const id = detailRow.topIds[c * lens.k + j] as number;
               return (
                 <li key={j}>
                   <button type="button" data-testid={`lens-topk-${j}`} title="make this token the target" onClick={() => void setTarget(id)}>{lens.pieces?.[id] ?? id}</button>
-                  {' '}{((detailRow.topProbs[sel.col * lens.k + j] as number) * 100).toFixed(2)}%
+                  {' '}{((detailRow.topProbs[c * lens.k + j] as number) * 100).toFixed(2)}%
                 </li>
               );
             })}
           </ol>
-          <div>entropy {(detailRow.entropy[sel.col] as number).toFixed(3)} nats · KL to final {(detailRow.klToFinal[sel.col] as number).toFixed(4)} nats · target p {(detailRow.targetProb[sel.col] as number).toExponential(2)}, rank {detailRow.targetRank[sel.col]}</div>
+          <div>entropy {(detailRow.entropy[c] as number).toFixed(3)} nats · KL to final {(detailRow.klToFinal[c] as number).toFixed(4)} nats · target p {(detailRow.targetProb[c] as number).toExponential(2)}, rank {detailRow.targetRank[c]}</div>
         </div>
       )}
     </section>

@@ -38,8 +38,8 @@ export function LoadPanel() {
       >
         Drop config.json + *.safetensors (+ tokenizer.json) here
         <div className="pickers">
-          <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => void loadFiles(Array.from(e.target.files ?? []))} /></label>
-          <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => void loadFiles(Array.from(e.target.files ?? []))} /></label>
+          <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>
+          <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>
         </div>
       </div>
       <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub(req()); }}>

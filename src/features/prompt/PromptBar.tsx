@@ -23,7 +23,9 @@ export function PromptBar() {
           onChange={(e) => setText(e.target.value)}
           disabled={disabled}
         />
-        <button type="submit" data-testid="run" disabled={disabled || running}>{running ? 'Running…' : 'Run'}</button>
+        {/* Never disabled while running: a disabled default button swallows Enter. A new
+            prompt replaces the run in flight, so the views always follow the box. */}
+        <button type="submit" data-testid="run" disabled={disabled}>{running ? 'Running… (Enter replaces)' : 'Run'}</button>
       </form>
       {run && (
         <>

@@ -6,6 +6,7 @@ import { SvgMount } from '../../app/SvgMount';
 import { refreshResidual } from '../../state/depth';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
+import { StaleNote } from '../stale/StaleNote';
 
 /**
  * Residual-stream analytics per step (METHODS §5–7): relative contributions of attention,
@@ -59,6 +60,7 @@ export function ResidualView() {
             ...x.path.map((l, s) => [s, l, x.attnRel.mean[s] ?? NaN, x.attnRel.max[s] ?? NaN, x.mlpRel.mean[s] ?? NaN, x.mlpRel.max[s] ?? NaN, x.layerRel.mean[s] ?? NaN, x.layerRel.max[s] ?? NaN, x.cosAttn.mean[s] ?? NaN, x.cosMlp.mean[s] ?? NaN, x.cosLayer.mean[s] ?? NaN, x.lim[s] ?? NaN, x.limFlat[s] ?? NaN])];
         }} svg={() => charts.rel} />
       </div>
+      <StaleNote name="residual" slot="residual" rerun={() => void refreshResidual()} />
       <div className="chart-grid">
         <figure><figcaption>Relative contribution per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
         <figure><figcaption>Cosines and layer importance (LIM)</figcaption><SvgMount svg={charts.cos} /></figure>

@@ -6,6 +6,7 @@ import type { SkipMode } from '../../contracts/skip-sweep';
 import { cancelSweep, runSweep, setSweepPrompts, toggleSweepMode } from '../../state/sweep';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
+import { StaleNote } from '../stale/StaleNote';
 
 const MODE_LABEL: Record<SkipMode, string> = { layer: 'whole layer', attn: 'attention only', mlp: 'MLP only' };
 
@@ -58,6 +59,7 @@ export function SweepView() {
       <label className="prompt-set">prompt set (one per line; empty = the current prompt)
         <textarea rows={3} data-testid="sweep-prompts" value={prompts} onChange={(e) => setSweepPrompts(e.target.value)} />
       </label>
+      <StaleNote name="sweep" slot="sweep" rerun={() => void runSweep()} />
       {sweep && charts && (
         <>
           <p data-testid="sweep-depth">

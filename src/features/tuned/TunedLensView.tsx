@@ -5,6 +5,7 @@ import { cancelTunedTraining, compareTunedLens, exportTunedLens, loadTunedLensFi
 import { get, useStore } from '../../state/store';
 import { download, jsonBlob } from '../export/download';
 import { ExportBar } from '../export/ExportBar';
+import { StaleNote } from '../stale/StaleNote';
 
 /**
  * Tuned lens (METHODS §1): load per-layer translators from safetensors or train them here
@@ -53,6 +54,7 @@ export function TunedLensView() {
       </div>
       <div className="chart-grid">
         {lossChart && <figure><figcaption>Training loss</figcaption><SvgMount svg={lossChart} testId="tuned-loss" /></figure>}
+        <StaleNote name="tunedComparison" slot="tunedCompare" rerun={() => void compareTunedLens()} />
         {cmpChart && (
           <figure>
             <figcaption>Logit lens vs tuned lens <ExportBar name="tuned-vs-logit" json={() => ({ kind: 'tuned-lens-comparison', permalink: location.href, lens: get().tunedInfo, losses: get().tunedLosses, klPerLayer: get().tunedComparison })} csv={() => { const c = get().tunedComparison; return c ? [['layer', 'logit_lens_kl_nats', 'tuned_lens_kl_nats'], ...c.logit.map((v, i) => [i, v, c.tuned[i] ?? NaN])] : []; }} svg={() => cmpChart} /></figcaption>

@@ -1,0 +1,49 @@
+/**
+ * Checkpoints the e2e tests derive from the shipped ones, built in memory: the demo
+ * model cut to its first `layers` layers (same tokenizer, so prompts type), as the
+ * payload locator.drop takes. The safetensors layout is rewritten by hand here (8-byte
+ * little-endian header length, JSON header, packed data) — independent of the engine.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Payload = { name: string; mimeType: string; buffer: Buffer }[];
+
+interface Entry { dtype: string; shape: number[]; data_offsets: [number, number] }
+
+export function truncatedDemo(layers: number): Payload {
+  const dir = 'public/models/demo';
+  const file = readFileSync(join(dir, 'model.safetensors'));
+  const n = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + n).toString('utf8')) as Record<string, Entry | Record<string, string>>;
+  const data = file.subarray(8 + n);
+  const keep: [string, Entry][] = [];
+  for (const [name, e] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const m = /^model\.layers\.(\d+)\./.exec(name);
+    if (m && Number(m[1]) >= layers) continue;
+    keep.push([name, e as Entry]);
+  }
+  const out: Record<string, Entry> = {};
+  const chunks: Buffer[] = [];
+  let off = 0;
+  for (const [name, e] of keep) {
+    const bytes = data.subarray(e.data_offsets[0], e.data_offsets[1]);
+    out[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [off, off + bytes.length] };
+    chunks.push(bytes);
+    off += bytes.length;
+  }
+  let json = JSON.stringify(out);
+  while ((8 + json.length) % 8) json += ' ';
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  config['num_hidden_layers'] = layers;
+  const asJson = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/json', buffer });
+  return [
+    asJson('config.json', Buffer.from(JSON.stringify(config, null, 2))),
+    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.concat([len, Buffer.from(json), ...chunks]) },
+    asJson('tokenizer.json', readFileSync(join(dir, 'tokenizer.json'))),
+    asJson('tokenizer_config.json', readFileSync(join(dir, 'tokenizer_config.json'))),
+  ];
+}
