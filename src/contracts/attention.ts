@@ -2,7 +2,7 @@
 export interface HeadSummary {
   /** Mean over query rows of the row entropy, in bits (0 = one key, log2(i+1) = uniform). */
   entropyBits: number;
-  /** Mean over query rows of the weight on position 0 (attention sink share), 0..1. */
+  /** Mean over query rows 1..T-1 of the weight on position 0 (attention-sink share), 0..1; query 0 (which can only attend to 0) is left out; NaN when T = 1. */
   firstShare: number;
   /** Mean over queries i ≥ 1 of the weight on key i−1, 0..1 (NaN with one position). */
   prevToken: number;

@@ -18,10 +18,13 @@ export function summarizeHeads(pattern: Float32Array, heads: number, T: number):
         if (p > 0) e -= p * Math.log2(p);
       }
       ent += e;
-      first += pattern[row] as number;
-      if (i >= 1) prev += pattern[row + i - 1] as number;
+      // Query 0 can attend only to position 0: counting it would inflate the sink share.
+      if (i >= 1) {
+        first += pattern[row] as number;
+        prev += pattern[row + i - 1] as number;
+      }
     }
-    out.push({ entropyBits: ent / T, firstShare: first / T, prevToken: T > 1 ? prev / (T - 1) : NaN });
+    out.push({ entropyBits: ent / T, firstShare: T > 1 ? first / (T - 1) : NaN, prevToken: T > 1 ? prev / (T - 1) : NaN });
   }
   return out;
 }
