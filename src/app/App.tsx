@@ -6,6 +6,7 @@ import { LoadPanel } from '../features/load/LoadPanel';
 import { ChainView } from '../features/chains/ChainView';
 import { CompareView } from '../features/compare/CompareView';
 import { DatasetsView } from '../features/datasets/DatasetsView';
+import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
 import { PathEditor } from '../features/path/PathEditor';
@@ -39,6 +40,7 @@ export function App() {
         <h1>Strata</h1>
         <span className="tagline">look inside language models, layer by layer</span>
         <LinkBar />
+        <NotesLink />
         <BackendBadge />
       </header>
       {error && (
@@ -48,6 +50,7 @@ export function App() {
       )}
       {notice && <div className="notice" data-testid="notice">{notice}</div>}
       <PendingModel />
+      <MethodNotes />
       <div className="body">
         <LoadPanel />
         <main>

@@ -37,7 +37,7 @@ export const GLOSSARY = {
   // Attention
   'attention-weight': { label: 'attention weight', definition: 'Softmax weight a query (row) gives a key (column), 0–1; each row sums to 1 over earlier keys.', anchor: 'attention-weight' },
   'attention-entropy': { label: 'head entropy', definition: 'Mean over queries of −Σ_j A·ln A, nats: 0 = one key, ln(i+1) = uniform over query i\'s keys.', anchor: 'attention-entropy' },
-  'attention-sink': { label: 'on position 0', definition: 'Attention-sink share: mean over queries of the weight on position 0, 0–100% (at least 1/T: query 0 can only see itself).', anchor: 'attention-sink' },
+  'attention-sink': { label: 'on position 0', definition: 'Attention-sink share: mean over queries i ≥ 1 of the weight on position 0, 0–100% (query 0, which sees only itself, left out).', anchor: 'attention-sink' },
   'prev-token': { label: 'previous token', definition: 'Previous-token score: mean over queries i ≥ 1 of the weight on key i−1, 0–100%.', anchor: 'prev-token' },
   // Layer path
   path: { label: 'layer path', definition: 'The layer indices the forward pass runs, in order: omit to skip, repeat to loop, any order.', anchor: 'path' },
