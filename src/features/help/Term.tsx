@@ -14,7 +14,13 @@ const GAP = 4;
  * over the page; a middle or modified click opens the notes page in a new tab. Neither
  * changes this page's URL fragment (the permalink).
  */
-export function Term({ id, children }: { id: TermId; children?: ReactNode }) {
+export function Term({ id, children, compact = false }: {
+  id: TermId;
+  /** The visible term; default = the glossary label. */
+  children?: ReactNode;
+  /** Only the "?" (e.g. beside a select whose options name the term). */
+  compact?: boolean;
+}) {
   const e = GLOSSARY[id];
   const ref = useRef<HTMLSpanElement>(null);
   const tipId = useId();
@@ -39,8 +45,8 @@ export function Term({ id, children }: { id: TermId; children?: ReactNode }) {
   };
   return (
     <span className="term" ref={ref} data-term={id} onMouseEnter={show} onMouseLeave={hide} onFocus={show} onBlur={hide} onKeyDown={onKey}>
-      <span className="term-label" tabIndex={0} aria-describedby={at ? tipId : undefined}>{children ?? e.label}</span>
-      <a className="term-help" href={notesHref(e.anchor)} target="_blank" rel="noopener" onClick={onHelp} aria-label={`method notes: ${e.label}`} data-testid={`term-help-${id}`}>?</a>
+      {!compact && <span className="term-label" tabIndex={0} aria-describedby={at ? tipId : undefined}>{children ?? e.label}</span>}
+      <a className="term-help" href={notesHref(e.anchor)} target="_blank" rel="noopener" onClick={onHelp} aria-label={`method notes: ${e.label}`} aria-describedby={compact && at ? tipId : undefined} data-testid={`term-help-${id}`}>?</a>
       {at && createPortal(
         <span role="tooltip" id={tipId} className="term-tip" data-testid="term-tip" style={{ left: at.left, top: at.top }}>
           <b>{e.label}</b>: {e.definition}

@@ -9,6 +9,17 @@ import { ExportBar } from '../export/ExportBar';
 import { lensCsv, lensExport } from '../export/report';
 import { lensCells, METRICS } from './lens-cells';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { fmtInfo, fmtProb } from '../format';
+
+/** The "?" beside the colour-by select: the definition of the metric chosen. */
+const METRIC_HELP: Record<LensMetric, React.ReactNode> = {
+  top1Prob: <Term id="top1-prob" compact />,
+  targetProb: <Term id="target-prob" compact />,
+  targetRank: <Term id="target-rank" compact />,
+  entropy: <Term id="entropy" compact />,
+  kl: <Term id="kl" compact />,
+};
 
 /**
  * Logit lens: rows = embedding, each step of the path, final; columns = positions.
@@ -103,21 +114,22 @@ export function LogitLensView() {
       <div className="controls">
         <label>colour by <select data-testid="lens-metric" value={settings.metric} onChange={(e) => setMetric(e.target.value as LensMetric)}>
           {Object.entries(METRICS).map(([k, m]) => <option key={k} value={k}>{m.label}</option>)}
-        </select></label>
-        <label>KL <select data-testid="lens-kl" value={settings.kl} onChange={(e) => void setLensKl(e.target.value as KlDirection)}>
+        </select>{METRIC_HELP[settings.metric]}</label>
+        <label><Term id="kl-direction">KL</Term> <select data-testid="lens-kl" value={settings.kl} onChange={(e) => void setLensKl(e.target.value as KlDirection)}>
           <option value="final||row">KL(P_final ‖ P_layer)</option>
           <option value="row||final">KL(P_layer ‖ P_final)</option>
           <option value="final||row-clipped">KL(P_final ‖ P_layer), clipped at 1/(10V)</option>
         </select></label>
-        <label>decode with <select data-testid="lens-kind" value={settings.kind ?? 'logit'} onChange={(e) => void setLensKind(e.target.value === 'tuned' ? 'tuned' : 'logit')}>
+        <label><Term id="lens-kind">decode with</Term> <select data-testid="lens-kind" value={settings.kind ?? 'logit'} onChange={(e) => void setLensKind(e.target.value === 'tuned' ? 'tuned' : 'logit')}>
           <option value="logit">logit lens</option>
           <option value="tuned" disabled={!tunedReady}>tuned lens{tunedReady ? '' : ' (load or train one first)'}</option>
         </select></label>
-        <span data-testid="lens-target">target: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
+        <span data-testid="lens-target"><Term id="lens-target">target</Term>: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
         {settings.targetId !== null && <button type="button" data-testid="lens-clear-target" onClick={() => void setTarget(null)}>clear target</button>}
         {busy && <span className="busy">decoding…</span>}
         <ExportBar name="logit-lens" json={() => lensExport(get())} csv={() => lensCsv(get())} svg={() => svg} />
         <SvgMount svg={legend} className="legend" />
+        <span className="hint"><Term id="next-token-hit">red outline</Term>: top-1 = the actual next token</span>
       </div>
       <StaleNote name="lens" slot="lens" rerun={() => void refreshLens()} />
       <div className="scroller" ref={scroller}>
@@ -140,12 +152,12 @@ export function LogitLensView() {
               return (
                 <li key={j}>
                   <button type="button" data-testid={`lens-topk-${j}`} title="make this token the target" onClick={() => void setTarget(id)}>{lens.pieces?.[id] ?? id}</button>
-                  {' '}{((detailRow.topProbs[c * lens.k + j] as number) * 100).toFixed(2)}%
+                  {' '}{fmtProb(detailRow.topProbs[c * lens.k + j])}
                 </li>
               );
             })}
           </ol>
-          <div>entropy {(detailRow.entropy[c] as number).toFixed(3)} nats · KL to final {(detailRow.klToFinal[c] as number).toFixed(4)} nats · target p {(detailRow.targetProb[c] as number).toExponential(2)}, rank {detailRow.targetRank[c]}</div>
+          <div><Term id="entropy" /> {fmtInfo(detailRow.entropy[c])} · <Term id="kl" /> {fmtInfo(detailRow.klToFinal[c])} · <Term id="target-prob">target p</Term> {fmtProb(detailRow.targetProb[c])}, <Term id="target-rank">rank</Term> {detailRow.targetRank[c]}</div>
         </div>
       )}
     </section>
