@@ -7,6 +7,8 @@ import { refreshResidual } from '../../state/depth';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { fmtNum, fmtProb } from '../format';
 
 /**
  * Residual-stream analytics per step (METHODS §5–7): relative contributions of attention,
@@ -52,7 +54,7 @@ export function ResidualView() {
     <section className="residual" data-testid="residual-view" aria-label="residual stream">
       <div className="controls">
         <label><input type="checkbox" checked={logY} data-testid="residual-log" onChange={(e) => setLogY(e.target.checked)} /> log scale</label>
-        <label>void threshold α <input type="range" min={0} max={1} step={0.05} value={alpha} data-testid="void-alpha" onChange={(e) => void refreshResidual(Number(e.target.value))} /> {alpha.toFixed(2)}</label>
+        <label><Term id="alpha">void threshold α</Term> <input type="range" min={0} max={1} step={0.05} value={alpha} data-testid="void-alpha" onChange={(e) => void refreshResidual(Number(e.target.value))} /> {alpha.toFixed(2)}</label>
         <ExportBar name="residual" json={() => ({ kind: 'residual', permalink: location.href, tokens: get().run?.tokens, ...get().residual })} csv={() => {
           const x = get().residual;
           if (!x) return [];
@@ -62,17 +64,17 @@ export function ResidualView() {
       </div>
       <StaleNote name="residual" slot="residual" rerun={() => void refreshResidual()} />
       <div className="chart-grid">
-        <figure><figcaption>Relative contribution per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
-        <figure><figcaption>Cosines and layer importance (LIM)</figcaption><SvgMount svg={charts.cos} /></figure>
-        <figure><figcaption>Residual norm</figcaption><SvgMount svg={charts.norms} /></figure>
-        <figure><figcaption>Voids per token (layers used: {usedShare.map((u) => `${Math.round(u * 100)}%`).join(' ')})</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
+        <figure><figcaption><Term id="relative-contribution">Relative contribution</Term> per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
+        <figure><figcaption><Term id="cosines">Cosines</Term> and layer importance (<Term id="lim">LIM</Term>)</figcaption><SvgMount svg={charts.cos} /></figure>
+        <figure><figcaption><Term id="residual-norm">Residual norm</Term></figcaption><SvgMount svg={charts.norms} /></figure>
+        <figure><figcaption><Term id="voids">Voids</Term> per token (layers used: {usedShare.map((u) => fmtProb(u)).join(' ')})</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
       </div>
       <table className="summaries" data-testid="massive">
-        <caption>Largest activations per step (|h_out|)</caption>
+        <caption><Term id="massive">Largest activations</Term> per step (|h_out|)</caption>
         <thead><tr><th>step</th><th>layer</th><th>value</th><th>token position</th><th>dimension</th></tr></thead>
         <tbody>
           {r.massive.map((list, s) => list.slice(0, 3).map((m, j) => (
-            <tr key={`${s}-${j}`}><td>{j === 0 ? s : ''}</td><td>{j === 0 ? r.path[s] : ''}</td><td>{m.value.toFixed(2)}</td><td>{m.position} {run.tokens[m.position]?.text}</td><td>{m.dim}</td></tr>
+            <tr key={`${s}-${j}`}><td>{j === 0 ? s : ''}</td><td>{j === 0 ? r.path[s] : ''}</td><td>{fmtNum(m.value)}</td><td>{m.position} {run.tokens[m.position]?.text}</td><td>{m.dim}</td></tr>
           )))}
         </tbody>
       </table>
