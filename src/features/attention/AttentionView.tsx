@@ -8,6 +8,8 @@ import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { attentionCsv, attentionExport } from '../export/report';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { bitsToNats, fmtInfo, fmtProb, INFO_UNIT } from '../format';
 
 /** Thumbnails show at most this many trailing positions; the detail map shows up to 64. */
 const THUMB_POS = 32;
@@ -37,7 +39,7 @@ export function AttentionView() {
   return (
     <section className="attention" data-testid="attention" aria-label="attention">
       <div className="controls">
-        <SvgMount svg={legend} className="legend" />
+        <SvgMount svg={legend} className="legend" /><Term id="attention-weight" compact />
         <ExportBar name={`attention-step${sel.step}-head${sel.head}`} json={() => attentionExport(get())} csv={() => attentionCsv(get())} svg={() => detail} />
       </div>
       <StaleNote name="attention" slot="attention" rerun={() => void refreshAttention()} />
@@ -61,11 +63,11 @@ export function AttentionView() {
         </div>
         <table className="summaries" data-testid="head-summaries">
           <caption>heads of step {sel.step}: means over query positions</caption>
-          <thead><tr><th>head</th><th>entropy (bits)</th><th>on position 0</th><th>previous token</th></tr></thead>
+          <thead><tr><th>head</th><th><Term id="attention-entropy">entropy</Term> ({INFO_UNIT})</th><th><Term id="attention-sink">on position 0</Term></th><th><Term id="prev-token">previous token</Term></th></tr></thead>
           <tbody>
             {summary.map((s, h) => (
               <tr key={h} className={h === sel.head ? 'sel' : ''} onClick={() => selectHead(sel.step, h)}>
-                <td>{h}</td><td>{s.entropyBits.toFixed(2)}</td><td>{(s.firstShare * 100).toFixed(1)}%</td><td>{Number.isNaN(s.prevToken) ? '—' : `${(s.prevToken * 100).toFixed(1)}%`}</td>
+                <td>{h}</td><td>{fmtInfo(bitsToNats(s.entropyBits), { unit: false })}</td><td>{fmtProb(s.firstShare)}</td><td>{fmtProb(s.prevToken)}</td>
               </tr>
             ))}
           </tbody>

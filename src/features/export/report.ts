@@ -56,8 +56,9 @@ export function attentionExport(s: State): unknown {
 export function attentionCsv(s: State): (string | number)[][] {
   const { run, attention: a } = s;
   if (!run || !a) return [];
-  return [['step', 'layer', 'head', 'entropy_bits', 'share_on_position_0', 'previous_token_score'],
-    ...a.summaries.flatMap((heads, st) => heads.map((h, hd) => [st, run.path[st] ?? '', hd, h.entropyBits, h.firstShare, h.prevToken]))];
+  // Nats, as every other entropy the page shows (docs/methods.md "Units and formats").
+  return [['step', 'layer', 'head', 'entropy_nats', 'share_on_position_0', 'previous_token_score'],
+    ...a.summaries.flatMap((heads, st) => heads.map((h, hd) => [st, run.path[st] ?? '', hd, h.entropyBits * Math.LN2, h.firstShare, h.prevToken]))];
 }
 
 /** Everything the page currently shows, with the link that reproduces it. */
