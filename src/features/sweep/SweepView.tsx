@@ -7,6 +7,8 @@ import { cancelSweep, runSweep, setSweepPrompts, toggleSweepMode } from '../../s
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { fmtNum } from '../format';
 
 const MODE_LABEL: Record<SkipMode, string> = { layer: 'whole layer', attn: 'attention only', mlp: 'MLP only' };
 
@@ -41,6 +43,7 @@ export function SweepView() {
         {(['layer', 'attn', 'mlp'] as SkipMode[]).map((m) => (
           <label key={m}><input type="checkbox" checked={modes.includes(m)} onChange={() => toggleSweepMode(m)} /> {MODE_LABEL[m]}</label>
         ))}
+        <Term id="skip-modes" compact />
         <button type="button" className="primary" data-testid="sweep-run" disabled={!!job || modes.length === 0} onClick={() => void runSweep()}>Run skip sweep</button>
         {job && (
           <span data-testid="sweep-progress">
@@ -56,18 +59,19 @@ export function SweepView() {
           return rows;
         }} />}
       </div>
-      <label className="prompt-set">prompt set (one per line; empty = the current prompt)
+      <label className="prompt-set"><Term id="sweep-prompts">prompt set</Term> (one per line; empty = the current prompt)
         <textarea rows={3} data-testid="sweep-prompts" value={prompts} onChange={(e) => setSweepPrompts(e.target.value)} />
       </label>
       <StaleNote name="sweep" slot="sweep" rerun={() => void runSweep()} />
       {sweep && charts && (
         <>
           <p data-testid="sweep-depth">
-            {charts.entries.map(([m, r]) => `${MODE_LABEL[m]}: depth score ${r.depthScore.toFixed(2)} of ${sweep.path.length - 1}`).join(' · ')} · {sweep.prompts} prompt{sweep.prompts > 1 ? 's' : ''}
+            <Term id="depth-score" compact />{' '}
+            {charts.entries.map(([m, r]) => `${MODE_LABEL[m]}: depth score ${fmtNum(r.depthScore)} of ${sweep.path.length - 1}`).join(' · ')} · {sweep.prompts} prompt{sweep.prompts > 1 ? 's' : ''}
           </p>
           <div className="chart-grid">
-            <figure><figcaption>Effect of skipping each layer on the output</figcaption><SvgMount svg={charts.out} testId="sweep-output" /></figure>
-            {charts.effect && <figure><figcaption>Effect of skipping a layer on later layers (whole layer)</figcaption><SvgMount svg={charts.effect} testId="sweep-effect" /></figure>}
+            <figure><figcaption><Term id="skip-output">Effect of skipping each layer on the output</Term></figcaption><SvgMount svg={charts.out} testId="sweep-output" /></figure>
+            {charts.effect && <figure><figcaption><Term id="skip-effect">Effect of skipping a layer on later layers</Term> (whole layer)</figcaption><SvgMount svg={charts.effect} testId="sweep-effect" /></figure>}
           </div>
         </>
       )}
