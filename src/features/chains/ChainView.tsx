@@ -3,6 +3,8 @@ import { setPath } from '../../state/run';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { fmtNum, fmtProb } from '../format';
 
 /**
  * Chain search (CoLa, METHODS §8): Monte Carlo tree search over skip / keep / repeat
@@ -23,19 +25,19 @@ export function ChainView() {
   return (
     <section className="chains" data-testid="chain-view" aria-label="chain search">
       <div className="controls">
-        <label>target continuation <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => setChainTarget(e.target.value)} /></label>
-        <label>reward <select data-testid="chain-mode" value={st.mode} onChange={(e) => upd({ mode: e.target.value === 'exact' ? 'exact' : 'logprob' })}>
+        <label><Term id="chain-target">target continuation</Term> <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => setChainTarget(e.target.value)} /></label>
+        <label><Term id="chain-reward">reward</Term> <select data-testid="chain-mode" value={st.mode} onChange={(e) => upd({ mode: e.target.value === 'exact' ? 'exact' : 'logprob' })}>
           <option value="logprob">mean log-prob of the target (nats)</option>
           <option value="exact">exact match of the greedy answer</option>
         </select></label>
-        <label>budget (chains) <input type="number" min={1} max={5000} data-testid="chain-budget" value={st.budget} onChange={(e) => upd({ budget: Math.max(1, Number(e.target.value) || 1) })} /></label>
-        <label>exploration c <input type="number" min={0} step={0.1} value={st.exploration} onChange={(e) => upd({ exploration: Math.max(0, Number(e.target.value)) })} /></label>
-        <label>length penalty <input type="number" min={0} step={0.05} value={st.lengthPenalty} onChange={(e) => upd({ lengthPenalty: Math.max(0, Number(e.target.value)) })} /></label>
-        <label>seed <input type="number" min={0} value={st.seed} onChange={(e) => upd({ seed: Math.max(0, Math.floor(Number(e.target.value))) })} /></label>
+        <label><Term id="chain-budget">budget</Term> (chains) <input type="number" min={1} max={5000} data-testid="chain-budget" value={st.budget} onChange={(e) => upd({ budget: Math.max(1, Number(e.target.value) || 1) })} /></label>
+        <label><Term id="chain-exploration">exploration c</Term> <input type="number" min={0} step={0.1} value={st.exploration} onChange={(e) => upd({ exploration: Math.max(0, Number(e.target.value)) })} /></label>
+        <label><Term id="chain-length-penalty">length penalty</Term> <input type="number" min={0} step={0.05} value={st.lengthPenalty} onChange={(e) => upd({ lengthPenalty: Math.max(0, Number(e.target.value)) })} /></label>
+        <label><Term id="chain-seed">seed</Term> <input type="number" min={0} value={st.seed} onChange={(e) => upd({ seed: Math.max(0, Math.floor(Number(e.target.value))) })} /></label>
         <button type="button" className="primary" data-testid="chain-run" disabled={!!job} onClick={() => void runChainSearch()}>Search chains</button>
         {job && (
           <span data-testid="chain-progress">
-            <progress max={st.budget} value={done} /> {done}/{job.progress?.total ?? st.budget} chains{best ? `, best ${best.notation} (${best.reward.toFixed(3)})` : ''}
+            <progress max={st.budget} value={done} /> {done}/{job.progress?.total ?? st.budget} chains{best ? `, best ${best.notation} (${fmtNum(best.reward)})` : ''}
             {' '}<button type="button" data-testid="chain-cancel" onClick={cancelChainSearch}>Cancel</button>
           </span>
         )}
@@ -44,12 +46,12 @@ export function ChainView() {
       <StaleNote name="chains" slot="chains" rerun={() => void runChainSearch()} />
       {res && (
         <table className="summaries chains-table" data-testid="chain-results">
-          <caption>{res.evaluations} chains evaluated{res.exhausted ? ' (every chain)' : ''}; reward = {st.mode === 'logprob' ? 'mean log p(target)' : 'exact-match share'} − {st.lengthPenalty} × length / layers</caption>
-          <thead><tr><th>chain</th><th>length</th><th>reward</th><th>log p (nats)</th><th>exact</th><th /></tr></thead>
+          <caption><Term id="chain-mcts" compact /> {res.evaluations} chains evaluated{res.exhausted ? ' (every chain)' : ''}; reward = {st.mode === 'logprob' ? 'mean log p(target)' : 'exact-match share'} − {st.lengthPenalty} × length / layers</caption>
+          <thead><tr><th><Term id="cola-notation">chain</Term></th><th>length</th><th><Term id="chain-reward">reward</Term></th><th><Term id="chain-logprob">log p</Term> (nats)</th><th><Term id="chain-exact">exact</Term></th><th /></tr></thead>
           <tbody>
             {rows.map((r, i) => (
               <tr key={r.notation} className={i === 0 ? 'sel' : ''}>
-                <td className="mono">{i === 0 ? `${r.notation} (full model)` : r.notation}</td><td>{r.length}</td><td>{r.reward.toFixed(3)}</td><td>{r.logprob.toFixed(3)}</td><td>{(r.exact * 100).toFixed(0)}%</td>
+                <td className="mono">{i === 0 ? `${r.notation} (full model)` : r.notation}</td><td>{r.length}</td><td>{fmtNum(r.reward)}</td><td>{fmtNum(r.logprob)}</td><td>{fmtProb(r.exact)}</td>
                 <td><button type="button" data-testid={`chain-use-${i}`} onClick={() => void setPath(r.chain)}>use as path</button></td>
               </tr>
             ))}
