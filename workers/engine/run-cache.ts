@@ -5,7 +5,7 @@
  * a hook not captured yet re-runs the forward once with the union of hooks (so a view
  * that needs attention patterns pays for them only when opened).
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../src/contracts/run';
 import { fail } from './errors';
 import { disposeForward, forward, type ForwardOutput } from './forward/forward';
@@ -40,15 +40,25 @@ export class RunCache {
     this.out = forward(model, tokens, { path, interventions, capture: this.patterns, keepResiduals: true });
   }
 
-  /** Makes sure every hook matching `patterns` is held (one re-run with the union if not). */
+  /**
+   * Makes sure every hook matching `patterns` is held (one re-run for the missing ones if
+   * not). The tensors already held stay the same objects: another analysis of this run
+   * may be reading them across an await (a WebGPU read-back), so only the re-run's new
+   * captures are added and its copies of the rest are dropped.
+   */
   ensure(patterns: string[]): void {
     const missing = patterns.filter((p) => !this.patterns.includes(p));
     if (missing.length === 0) return;
-    const next = [...this.patterns, ...missing];
-    const out = forward(this.model, this.tokens, { path: this.path, interventions: this.interventions, capture: next, keepResiduals: true });
-    disposeForward(this.out);
-    this.out = out;
-    this.patterns = next;
+    const out = forward(this.model, this.tokens, { path: this.path, interventions: this.interventions, capture: missing, keepResiduals: false, logits: false });
+    const fresh = new Map(this.out.captures);
+    const dup: tf.Tensor[] = [out.logits, ...out.residuals];
+    for (const [name, t] of out.captures) {
+      if (fresh.has(name)) dup.push(t);
+      else fresh.set(name, t);
+    }
+    tf.dispose(dup);
+    this.out = { ...this.out, captures: fresh };
+    this.patterns = [...this.patterns, ...missing];
   }
 
   /** [T, V] the model output. */
