@@ -6,6 +6,7 @@ import { loadCompareDemo, loadCompareFiles, runCompare, setCompareMode } from '.
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
 
 /** Relative depth of step s's output, (s+1)/S, and of lens row r, r/S (row 0 = embeddings). */
 const stepX = (p: DepthProfile): number[] => p.path.map((_, s) => (s + 1) / Math.max(1, p.path.length));
@@ -53,6 +54,7 @@ export function CompareView() {
         {prof && <ExportBar name="compare" json={() => ({ kind: 'compare', permalink: location.href, ...get().compareProfiles })} svg={() => charts?.kl ?? null} />}
       </div>
       <StaleNote name="compare" slot="compare" rerun={() => void runCompare()} />
+      {charts && <p className="hint">x = <Term id="relative-depth" /> · A solid, B dashed · <Term id="compare-series" /></p>}
       {charts && (
         <div className="chart-grid">
           <figure><figcaption>Logit lens: distance to the output</figcaption><SvgMount svg={charts.kl} testId="compare-kl" /></figure>
