@@ -6,6 +6,8 @@ import { get, useStore } from '../../state/store';
 import { download, jsonBlob } from '../export/download';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { Term } from '../help/Term';
+import { fmtInfo } from '../format';
 
 /**
  * Tuned lens (METHODS §1): load per-layer translators from safetensors or train them here
@@ -32,18 +34,18 @@ export function TunedLensView() {
   return (
     <section className="tuned" data-testid="tuned-view" aria-label="tuned lens">
       <div className="controls">
-        <label>Load a lens (.safetensors with keys {'{i}'}.weight, {'{i}'}.bias) <input type="file" accept=".safetensors" data-testid="tuned-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void loadTunedLensFile(f); }} /></label>
+        <label>Load a <Term id="tuned-translators">lens</Term> (.safetensors with keys {'{i}'}.weight, {'{i}'}.bias) <input type="file" accept=".safetensors" data-testid="tuned-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void loadTunedLensFile(f); }} /></label>
         {info && <span data-testid="tuned-info">lens: {info.source}, {info.layers} translators, width {info.dModel}{info.missingBias.length ? `, no bias for layers ${info.missingBias.join(', ')}` : ''}</span>}
       </div>
       <label className="prompt-set">training texts (one per line; empty = the current prompt)
         <textarea rows={4} data-testid="tuned-texts" value={texts} onChange={(e) => setTunedTexts(e.target.value)} />
       </label>
       <div className="controls">
-        <label>steps <input type="number" min={1} max={5000} data-testid="tuned-steps" value={st.steps} onChange={(e) => upd({ steps: Math.max(1, Number(e.target.value) || 1) })} /></label>
-        <label>learning rate <input type="number" min={0} step={0.01} value={st.lr} onChange={(e) => upd({ lr: Math.max(0, Number(e.target.value)) })} /></label>
-        <label>tokens per step <input type="number" min={8} value={st.batchTokens} onChange={(e) => upd({ batchTokens: Math.max(8, Number(e.target.value) || 8) })} /></label>
+        <label><Term id="tuned-steps">steps</Term> <input type="number" min={1} max={5000} data-testid="tuned-steps" value={st.steps} onChange={(e) => upd({ steps: Math.max(1, Number(e.target.value) || 1) })} /></label>
+        <label><Term id="tuned-lr">learning rate</Term> <input type="number" min={0} step={0.01} value={st.lr} onChange={(e) => upd({ lr: Math.max(0, Number(e.target.value)) })} /></label>
+        <label><Term id="tuned-batch-tokens">tokens per step</Term> <input type="number" min={8} value={st.batchTokens} onChange={(e) => upd({ batchTokens: Math.max(8, Number(e.target.value) || 8) })} /></label>
         <button type="button" className="primary" data-testid="tuned-train" disabled={!!job} onClick={() => void trainTunedLens()}>Train tuned lens</button>
-        {job && <span data-testid="tuned-progress"><progress max={st.steps} value={step} /> step {step}/{st.steps}, loss {Number.isFinite(loss) ? loss.toFixed(4) : '…'} <button type="button" data-testid="tuned-cancel" onClick={cancelTunedTraining}>Cancel</button></span>}
+        {job && <span data-testid="tuned-progress"><progress max={st.steps} value={step} /> step {step}/{st.steps}, loss {Number.isFinite(loss) ? fmtInfo(loss) : '…'} <button type="button" data-testid="tuned-cancel" onClick={cancelTunedTraining}>Cancel</button></span>}
         {info && !job && (
           <>
             <button type="button" data-testid="tuned-compare" onClick={() => void compareTunedLens()}>Compare with the logit lens</button>
@@ -53,11 +55,11 @@ export function TunedLensView() {
         )}
       </div>
       <div className="chart-grid">
-        {lossChart && <figure><figcaption>Training loss</figcaption><SvgMount svg={lossChart} testId="tuned-loss" /></figure>}
+        {lossChart && <figure><figcaption><Term id="tuned-loss">Training loss</Term></figcaption><SvgMount svg={lossChart} testId="tuned-loss" /></figure>}
         <StaleNote name="tunedComparison" slot="tunedCompare" rerun={() => void compareTunedLens()} />
         {cmpChart && (
           <figure>
-            <figcaption>Logit lens vs tuned lens <ExportBar name="tuned-vs-logit" json={() => ({ kind: 'tuned-lens-comparison', permalink: location.href, lens: get().tunedInfo, losses: get().tunedLosses, klPerLayer: get().tunedComparison })} csv={() => { const c = get().tunedComparison; return c ? [['layer', 'logit_lens_kl_nats', 'tuned_lens_kl_nats'], ...c.logit.map((v, i) => [i, v, c.tuned[i] ?? NaN])] : []; }} svg={() => cmpChart} /></figcaption>
+            <figcaption><Term id="tuned-compare">Logit lens vs tuned lens</Term> <ExportBar name="tuned-vs-logit" json={() => ({ kind: 'tuned-lens-comparison', permalink: location.href, lens: get().tunedInfo, losses: get().tunedLosses, klPerLayer: get().tunedComparison })} csv={() => { const c = get().tunedComparison; return c ? [['layer', 'logit_lens_kl_nats', 'tuned_lens_kl_nats'], ...c.logit.map((v, i) => [i, v, c.tuned[i] ?? NaN])] : []; }} svg={() => cmpChart} /></figcaption>
             <SvgMount svg={cmpChart} testId="tuned-compare-chart" />
           </figure>
         )}
