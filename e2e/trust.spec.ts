@@ -82,9 +82,9 @@ test('switching from the 6-layer demo to a 3-layer model leaves no result or set
   await expect(page.getByTestId('path-effect')).toHaveCount(0);
   await page.getByTestId('tab-lens').click();
   await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
-  // Rows: embeddings, 3 steps, output.
-  await expect(page.getByTestId('lens-cell-4-0')).toBeVisible();
-  await expect(page.getByTestId('lens-cell-5-0')).toHaveCount(0);
+  // Rows: embeddings, the residual after steps 0 and 1, the output (S + 1 = 4 rows).
+  await expect(page.getByTestId('lens-cell-3-0')).toBeVisible();
+  await expect(page.getByTestId('lens-cell-4-0')).toHaveCount(0);
   await page.getByTestId('tab-sweep').click();
   await expect(page.getByTestId('sweep-depth')).toHaveCount(0);
   await page.getByTestId('tab-chains').click();

@@ -19,6 +19,7 @@ import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
 import type { ResultName, Stamp } from './stamps';
+import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
 export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets';
@@ -73,6 +74,12 @@ export interface RunSlice {
   path: number[] | null;
   interventions: Intervention[];
   run: CurrentRun | null;
+  /** The ids last run from the token-id box (null: the text prompt was); a rerun (path edit) runs them again. */
+  promptIds: number[] | null;
+  /** What a run does with a prompt past the model's context (src/state/context.ts). */
+  contextPolicy: ContextPolicy;
+  /** The last prompt's context check (null: it fit); `pending` = the ids waiting for the user's choice. */
+  contextNote: (ContextVerdict & { model: string; pending?: number[] }) | null;
 }
 
 export interface LensSlice {
@@ -100,6 +107,8 @@ export interface DepthSlice {
   /** Target continuation text; empty = the full model's next token. */
   chainTarget: string;
   chains: ChainSearchResult | null;
+  /** The typed target as the tokens it becomes after the prompt (src/state/chain-target.ts), for the text it was made from. */
+  chainTargetPreview: { text: string; tokens?: { id: number; text: string }[]; problem?: string } | null;
   /** The tuned lens in use: its artifact id in the engine (analyses take options.lens = this id). */
   tunedArtifact: string | null;
   tunedInfo: TunedLensInfo | null;
@@ -144,6 +153,9 @@ export const initialState: State = {
   path: null,
   interventions: [],
   run: null,
+  promptIds: null,
+  contextPolicy: 'ask',
+  contextNote: null,
   lensSettings: { metric: 'top1Prob', targetId: null, topk: 5, kl: 'final||row' },
   lens: null,
   attention: null,
@@ -157,6 +169,7 @@ export const initialState: State = {
   chainSettings: { mode: 'logprob', budget: 64, exploration: Math.SQRT2, lengthPenalty: 0.1, seed: 0, topK: 8 },
   chainTarget: '',
   chains: null,
+  chainTargetPreview: null,
   tunedArtifact: null,
   tunedInfo: null,
   tunedSettings: { steps: 60, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 256, seed: 0 },

@@ -3,6 +3,7 @@ import { setPath } from '../../state/run';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { StaleNote } from '../stale/StaleNote';
+import { ChainTargetTokens } from './ChainTargetTokens';
 import { Term } from '../help/Term';
 import { fmtNum, fmtProb } from '../format';
 
@@ -25,7 +26,7 @@ export function ChainView() {
   return (
     <section className="chains" data-testid="chain-view" aria-label="chain search">
       <div className="controls">
-        <label><Term id="chain-target">target continuation</Term> <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => setChainTarget(e.target.value)} /></label>
+        <label><Term id="chain-target">target continuation</Term> <input data-testid="chain-target" placeholder={`full model's next token: ${run.next[0]?.text ?? ''}`} value={target} onChange={(e) => setChainTarget(e.target.value)} /> <ChainTargetTokens /></label>
         <label><Term id="chain-reward">reward</Term> <select data-testid="chain-mode" value={st.mode} onChange={(e) => upd({ mode: e.target.value === 'exact' ? 'exact' : 'logprob' })}>
           <option value="logprob">mean log-prob of the target (nats)</option>
           <option value="exact">exact match of the greedy answer</option>

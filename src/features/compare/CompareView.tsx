@@ -32,12 +32,18 @@ export function CompareView() {
     const opts = (y: string) => ({ xLabel: 'relative depth (0 = embeddings, 1 = output)', yLabel: y, numericX: [0, 1] as [number, number], width: 640 });
     return {
       layer: lineChart(both((p) => p.residual.layerRel.mean, stepX), opts('‖Δh‖/‖h‖ per step (mean)')),
-      attn: lineChart([...both((p) => p.residual.attnRel.mean, stepX), ...both((p) => p.residual.mlpRel.mean, stepX).map((s) => ({ ...s, name: `${s.name} (MLP)` }))], opts('attention / MLP relative contribution')),
+      // Sublayer first in the name and one colour per sublayer (B dashed): four distinct, complete names.
+      attn: lineChart([
+        ...both((p) => p.residual.attnRel.mean, stepX).map((s) => ({ ...s, name: `attention · ${s.name}`, color: '#4e79a7' })),
+        ...both((p) => p.residual.mlpRel.mean, stepX).map((s) => ({ ...s, name: `MLP · ${s.name}`, color: '#f28e2b' })),
+      ], opts('attention / MLP relative contribution')),
       kl: lineChart(both((p) => p.lensKl, rowX), opts('logit lens: KL to final (nats, mean)')),
       top1: lineChart(both((p) => p.lensTop1, rowX), { ...opts('logit lens: top-1 probability (mean)'), yDomain: [0, 1] }),
     };
   }, [prof]);
   if (!run) return <p className="hint">Run a prompt to compare.</p>;
+  // Path mode against an unedited run would plot the same curve twice.
+  const unedited = mode === 'path' && !run.ref.path && (run.ref.interventions ?? []).length === 0;
   return (
     <section className="compare" data-testid="compare-view" aria-label="compare">
       <div className="controls">
@@ -50,17 +56,18 @@ export function CompareView() {
             <span data-testid="compare-model">{other ? `B: ${other.info.arch}, ${other.info.layers} layers, ${other.source}` : 'no model B yet'}</span>
           </>
         )}
-        <button type="button" className="primary" data-testid="compare-run" disabled={busy || (mode === 'model' && !other)} onClick={() => void runCompare()}>{busy ? 'Working…' : 'Compare'}</button>
+        <button type="button" className="primary" data-testid="compare-run" disabled={busy || unedited || (mode === 'model' && !other)} onClick={() => void runCompare()}>{busy ? 'Working…' : 'Compare'}</button>
         {prof && <ExportBar name="compare" json={() => ({ kind: 'compare', permalink: location.href, ...get().compareProfiles })} svg={() => charts?.kl ?? null} />}
       </div>
+      {unedited && <p className="hint" data-testid="compare-unedited">The current run uses every layer in order with no interventions, so “current path vs all layers” would draw the same curves twice. Skip or repeat a layer in the path editor above, or compare with another model.</p>}
       <StaleNote name="compare" slot="compare" rerun={() => void runCompare()} />
       {charts && <p className="hint">x = <Term id="relative-depth" /> · A solid, B dashed · <Term id="compare-series" /></p>}
       {charts && (
         <div className="chart-grid">
           <figure><figcaption>Logit lens: distance to the output</figcaption><SvgMount svg={charts.kl} testId="compare-kl" /></figure>
-          <figure><figcaption>Logit lens: confidence</figcaption><SvgMount svg={charts.top1} /></figure>
-          <figure><figcaption>Layer update size</figcaption><SvgMount svg={charts.layer} /></figure>
-          <figure><figcaption>Attention and MLP contributions</figcaption><SvgMount svg={charts.attn} /></figure>
+          <figure><figcaption>Logit lens: confidence</figcaption><SvgMount svg={charts.top1} testId="compare-top1" /></figure>
+          <figure><figcaption>Layer update size</figcaption><SvgMount svg={charts.layer} testId="compare-layer" /></figure>
+          <figure><figcaption>Attention and MLP contributions</figcaption><SvgMount svg={charts.attn} testId="compare-attn" /></figure>
         </div>
       )}
     </section>
