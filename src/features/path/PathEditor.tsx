@@ -3,6 +3,7 @@ import { setPath } from '../../state/run';
 import { useStore } from '../../state/store';
 import { itemsFromPath, moveItem, pathFromItems, type PathItem } from './path-items';
 import { PathEffectPanel } from './PathEffectPanel';
+import { Term } from '../help/Term';
 
 /**
  * The layer path as chips: click to skip or restore, a repeat count per layer, drag to
@@ -20,7 +21,7 @@ export function PathEditor() {
   return (
     <section className="path-editor" data-testid="path-editor" aria-label="layer path">
       <div className="chips">
-        <span className="label">path</span>
+        <span className="label"><Term id="path">path</Term></span>
         {items.map((it, i) => (
           <span
             key={`${it.layer}-${i}`}
@@ -39,7 +40,10 @@ export function PathEditor() {
         ))}
         <button type="button" data-testid="path-reset" disabled={path === null} onClick={() => void setPath(null)}>reset</button>
       </div>
-      <div className="notation" data-testid="path-notation">{notation}</div>
+      <div style={{ display: 'flex', gap: '.4rem', alignItems: 'baseline' }}>
+        <div className="notation" data-testid="path-notation">{notation}</div>
+        {runNotation && path !== null && <Term id="cola-notation" compact />}
+      </div>
       {path !== null && <PathEffectPanel />}
     </section>
   );
