@@ -34,6 +34,18 @@ export interface TokenView {
   text: string;
 }
 
+/** What a model's tokenizer is (model card; the vocabulary check when one is added later). */
+export interface TokenizerInfo {
+  /** tokenizer.json `model.type`: "BPE", "Unigram", "WordPiece", "WordLevel". */
+  kind: string;
+  /** Byte-level pieces (GPT-2 style Ġ for a space). */
+  byteLevel: boolean;
+  /** Ids it can produce: its largest id + 1, added tokens included (must not exceed the model's vocab). */
+  vocab: number;
+  /** The BOS id it prepends (tokenizer_config.json add_bos_token), if any. */
+  bos?: number;
+}
+
 export interface Fingerprint {
   /** SHA-256 hex of config.json. */
   config: string;
@@ -55,6 +67,8 @@ export interface LoadSummary {
   /** "demo", "hub:owner/name@sha", "files: a, b, c". */
   source: string;
   hasTokenizer: boolean;
+  /** The tokenizer, when the model has one (loaded with it, or added by tokenizerLoad). */
+  tokenizer?: TokenizerInfo;
 }
 
 export interface HubRequest {
@@ -142,6 +156,12 @@ export interface EngineApi {
   cacheList(): Promise<{ key: string; size: number }[]>;
   /** Removes cached files whose key starts with `prefix` (all when omitted). */
   cacheEvict(prefix?: string): Promise<void>;
+  /**
+   * Gives a loaded model the tokenizer it was loaded without (the bytes of tokenizer.json and
+   * optionally tokenizer_config.json). Refused when its ids exceed the model's vocabulary or
+   * the model already has one; afterwards encode works for the model.
+   */
+  tokenizerLoad(model: string | undefined, tokenizerJson: Uint8Array, tokenizerConfig?: Uint8Array): Promise<TokenizerInfo>;
   encode(model: string | undefined, text: string): Promise<TokenView[]>;
   tokens(model: string | undefined, ids: number[]): Promise<TokenView[]>;
   /** Runs the spec (or finds its cache) and summarises it. */

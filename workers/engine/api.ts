@@ -91,6 +91,7 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
         const fp = engine.lastFingerprint;
         return {
           modelId: m.id, info: m.info, source: label, hasTokenizer: m.tokenizer !== undefined, files: set.names().sort(),
+          ...(m.tokenizer ? { tokenizer: m.tokenizer.info } : {}),
           ...(fp ? { fingerprint: fp } : {}), ...(sha ? { sha } : {}), ...(fromCache !== undefined ? { fromCache } : {}),
         };
       });
@@ -112,6 +113,9 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     async cacheEvict(prefix) {
       const cache = await platform.cache?.();
       await cache?.remove(prefix);
+    },
+    async tokenizerLoad(model, tokenizerJson, tokenizerConfig) {
+      return engine.addTokenizer(tokenizerJson, tokenizerConfig, model);
     },
     async encode(model, text) {
       return engine.tokens(engine.encode(text, model), model);

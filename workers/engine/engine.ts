@@ -5,7 +5,7 @@
  */
 import type { AnalysisKind, AnalyzeRequest, OptionsOf, ProgressOf, ResultOf } from '../../src/contracts/analyses';
 import type { ColumnMapping, DatasetInfo } from '../../src/contracts/dataset';
-import type { ArtifactInfo, MemoryReport, RunSummary } from '../../src/contracts/engine-api';
+import type { ArtifactInfo, MemoryReport, RunSummary, TokenizerInfo } from '../../src/contracts/engine-api';
 import type { ModelInfo } from '../../src/contracts/model';
 import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
 import type { RunRef } from '../../src/contracts/run-ref';
@@ -72,6 +72,23 @@ export class Engine {
 
   model(id?: string): ModelEntry {
     return this.registry.model(id);
+  }
+
+  /**
+   * Gives a model loaded without tokenizer.json its tokenizer (bytes of tokenizer.json, and
+   * tokenizer_config.json for BOS). Refused when the tokenizer can produce ids the model's
+   * embedding has no row for, or when the model already has a tokenizer.
+   */
+  async addTokenizer(tokenizerJson: Uint8Array, tokenizerConfig?: Uint8Array, model?: string): Promise<TokenizerInfo> {
+    const m = this.registry.model(model);
+    if (m.tokenizer) fail(`this model already has a tokenizer (${m.tokenizer.info.kind}, ${m.tokenizer.info.vocab} ids): load the model again to use another`);
+    const tok = await TextTokenizer.fromBytes(tokenizerJson, tokenizerConfig);
+    const v = tok.info.vocab;
+    if (v > m.info.vocab) fail(`this tokenizer.json has ${v} ids but the model's vocabulary has ${m.info.vocab}: it belongs to another model`);
+    m.tokenizer = tok;
+    // config.json's bos_token_id (read at load) wins; otherwise the tokenizer's, as at load.
+    if (m.bosId === undefined && tok.bos !== undefined) m.bosId = tok.bos;
+    return tok.info;
   }
 
   /** Text → ids (BOS per tokenizer_config.json); refuses when the checkpoint has no tokenizer.json. */

@@ -1,12 +1,12 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { fail } from '../errors';
 import type { Checkpoint } from '../io/checkpoint';
-import { readJson } from '../io/source';
+import { bufferSource, readJson, type ByteSource } from '../io/source';
 import { displayPiece } from './pieces';
 
-import type { TokenView } from '../../../src/contracts/engine-api';
+import type { TokenizerInfo, TokenView } from '../../../src/contracts/engine-api';
 
-export type { TokenView };
+export type { TokenizerInfo, TokenView };
 
 function mentionsByteLevel(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
@@ -20,6 +20,8 @@ export class TextTokenizer {
     private readonly tok: Tokenizer,
     private readonly byteLevel: boolean,
     private readonly bosId: number | undefined,
+    /** Kind, byte-level or not, ids it produces: for the model card and the vocabulary check. */
+    readonly info: TokenizerInfo,
   ) {}
 
   /** The BOS id the tokenizer prepends, if it does. */
@@ -29,21 +31,39 @@ export class TextTokenizer {
 
   static async fromCheckpoint(ckpt: Checkpoint): Promise<TextTokenizer | undefined> {
     if (!ckpt.tokenizerJson) return undefined;
-    const json = await readJson(ckpt.tokenizerJson, `tokenizer.json in ${ckpt.label}`);
-    const cfg = ckpt.tokenizerConfig ? await readJson(ckpt.tokenizerConfig, `tokenizer_config.json in ${ckpt.label}`) : {};
-    if (typeof json !== 'object' || json === null) fail(`tokenizer.json in ${ckpt.label} is not a JSON object`);
+    return TextTokenizer.fromSources(ckpt.tokenizerJson, ckpt.tokenizerConfig, ` in ${ckpt.label}`);
+  }
+
+  /** From the bytes of tokenizer.json (+ tokenizer_config.json), e.g. files dropped for a model loaded without them. */
+  static async fromBytes(tokenizerJson: Uint8Array, tokenizerConfig?: Uint8Array): Promise<TextTokenizer> {
+    return TextTokenizer.fromSources(bufferSource(tokenizerJson, 'tokenizer.json'), tokenizerConfig ? bufferSource(tokenizerConfig, 'tokenizer_config.json') : undefined, '');
+  }
+
+  /** `where` follows the file names in messages (" in tests/fixtures/…", or empty). */
+  private static async fromSources(jsonSrc: ByteSource, cfgSrc: ByteSource | undefined, where: string): Promise<TextTokenizer> {
+    const json = await readJson(jsonSrc, `tokenizer.json${where}`);
+    const cfg = cfgSrc ? await readJson(cfgSrc, `tokenizer_config.json${where}`) : {};
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(`tokenizer.json${where} is not a JSON object`);
     const cfgObj = (typeof cfg === 'object' && cfg !== null ? cfg : {}) as Record<string, unknown>;
     let tok: Tokenizer;
     try {
       tok = new Tokenizer(json, cfgObj);
     } catch (e) {
-      return fail(`tokenizer.json in ${ckpt.label} could not be loaded (${e instanceof Error ? e.message : String(e)})`);
+      return fail(`tokenizer.json${where} could not be loaded (${e instanceof Error ? e.message : String(e)})`);
     }
     // Only prepend BOS when the config asks and the post-processor did not already.
     const bosTok = cfgObj['bos_token'];
     const bosText = typeof bosTok === 'string' ? bosTok : typeof bosTok === 'object' && bosTok !== null ? String((bosTok as Record<string, unknown>)['content'] ?? '') : '';
     const bosId = cfgObj['add_bos_token'] === true && bosText ? tok.token_to_id(bosText) : undefined;
-    return new TextTokenizer(tok, mentionsByteLevel(json), bosId);
+    const model = (json as Record<string, unknown>)['model'];
+    const type = typeof model === 'object' && model !== null ? (model as Record<string, unknown>)['type'] : undefined;
+    // Ids run 0..max: the size a model's vocabulary must cover is the largest id + 1 (added tokens included).
+    let maxId = -1;
+    for (const id of tok.get_vocab(true).values()) if (id > maxId) maxId = id;
+    if (maxId < 0) fail(`tokenizer.json${where} has an empty vocabulary`);
+    const byteLevel = mentionsByteLevel(json);
+    const info: TokenizerInfo = { kind: typeof type === 'string' ? type : 'unknown', byteLevel, vocab: maxId + 1, ...(bosId !== undefined ? { bos: bosId } : {}) };
+    return new TextTokenizer(tok, byteLevel, bosId, info);
   }
 
   encode(text: string): number[] {
