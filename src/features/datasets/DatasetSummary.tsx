@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { SvgMount } from '../../app/SvgMount';
+import { Term } from '../help/Term';
 import { labelBalanceChart } from '../../charts/label-balance';
 import type { ColumnMapping, DatasetInfo } from '../../contracts/dataset';
 import { closeDataset, setMapping } from '../../state/datasets';
@@ -52,7 +53,7 @@ function MappingEditor({ info, disabled }: { info: DatasetInfo; disabled: boolea
   const build = (r: 'text' | 'ids', col: string, label: string | undefined): ColumnMapping => ({ ...(r === 'ids' ? { ids: col } : { text: col }), ...(label ? { label } : {}) });
   return (
     <div className="controls ds-mapping" data-testid="dataset-mapping">
-      <label>input column{' '}
+      <label><Term id="column-mapping">input column</Term>{' '}
         <select data-testid="map-role" value={role} disabled={disabled} onChange={(e) => apply(build(e.target.value as 'text' | 'ids', column, m.label))}>
           <option value="text">text</option>
           <option value="ids">token ids</option>

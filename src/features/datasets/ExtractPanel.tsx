@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../../state/store';
 import { download } from '../export/download';
 import { bytesText, secondsText } from './format';
+import { Term } from '../help/Term';
 
 const QUICK_HOOKS: { label: string; hooks: string }[] = [
   { label: 'resid post', hooks: DEFAULT_HOOKS },
@@ -36,7 +37,7 @@ export function ExtractPanel() {
       <h3>Extract activations</h3>
       {!model && <p className="hint" data-testid="extract-need-model">Load a model to extract activations.</p>}
       <div className="controls">
-        <label className="ds-hooks">hooks{' '}
+        <label className="ds-hooks"><Term id="extract-hooks">hooks</Term>{' '}
           <input data-testid="extract-hooks" value={x.hooks} spellCheck={false} onChange={(e) => setExtractSettings({ hooks: e.target.value })} />
         </label>
         <span className="ds-quick">
@@ -46,7 +47,7 @@ export function ExtractPanel() {
         </span>
       </div>
       <div className="controls">
-        <label>position{' '}
+        <label><Term id="extract-position">position</Term>{' '}
           <select data-testid="extract-position" value={x.position} onChange={(e) => setExtractSettings({ position: e.target.value as PositionChoice })}>
             <option value="last">last token</option>
             <option value="mean">mean over tokens</option>
@@ -59,12 +60,12 @@ export function ExtractPanel() {
             <input type="number" step={1} data-testid="extract-index" value={x.index} onChange={(e) => setExtractSettings({ index: Math.trunc(Number(e.target.value) || 0) })} style={{ width: '5em' }} />
           </label>
         )}
-        <label>rows (0 = all{dataset ? ` ${dataset.rows}` : ''}){' '}
+        <label><Term id="extract-rows">rows</Term> (0 = all{dataset ? ` ${dataset.rows}` : ''}){' '}
           <input type="number" min={0} step={1} data-testid="extract-limit" value={x.limit} onChange={(e) => setExtractSettings({ limit: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} style={{ width: '6em' }} />
         </label>
         <details className="ds-advanced">
           <summary data-testid="extract-advanced">batching, memory limit</summary>
-          <label>tokens per batch (0 = one row at a time){' '}
+          <label><Term id="extract-batch-tokens">tokens per batch</Term> (0 = one row at a time){' '}
             <input type="number" min={0} step={64} data-testid="extract-batch" value={x.batchTokens} onChange={(e) => setExtractSettings({ batchTokens: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} style={{ width: '6em' }} />
           </label>
           {' '}<label>memory limit (MiB){' '}
@@ -74,7 +75,7 @@ export function ExtractPanel() {
       </div>
       {est && (
         <p className={`ds-estimate ${over ? 'over' : ''}`} data-testid="extract-estimate">
-          memory: {est.rows} rows × {est.hooks} hooks × d {est.d} × 4 B = <b>{bytesText(est.bytes)}</b>{est.perToken ? ' per token of each row' : ''}
+          <Term id="extract-memory">memory</Term>: {est.rows} rows × {est.hooks} hooks × d {est.d} × 4 B = <b>{bytesText(est.bytes)}</b>{est.perToken ? ' per token of each row' : ''}
           {' '}(limit {bytesText(est.limit)}{over ? ': over the limit, the engine will refuse — lower the rows or hooks' : ''})
           {path && <> · path of {path.length} steps</>}
           {interventions.length > 0 && <> · {interventions.length} intervention{interventions.length > 1 ? 's' : ''} (rows run one at a time)</>}
