@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { runPrompt, runTokenText } from '../../state/run';
 import { useStore } from '../../state/store';
+import { fmtProb } from '../format';
 import { ContextLine, ContextSetting } from './ContextLine';
 
 /**
@@ -65,7 +66,7 @@ export function PromptBar() {
             next token:
             {run.next.map((n) => (
               <span key={n.id} className="cand" title={`id ${n.id}`}>
-                <span className="piece">{n.text}</span> {(n.prob * 100).toFixed(1)}%
+                <span className="piece">{n.text}</span> {fmtProb(n.prob)}
               </span>
             ))}
           </div>
