@@ -37,19 +37,26 @@ export function ResidualView() {
     ], { xLabel: 'step:layer of the path', yLabel: 'cosine (mean over positions)', xTicks: ticks, yDomain: [-1, 1] });
     const meanNorm = r.residNorms.map((row) => d3.mean(Array.from(row)) ?? NaN);
     const maxNorm = r.residNorms.map((row) => d3.max(Array.from(row)) ?? NaN);
-    const norms = lineChart([{ name: 'mean ‖h‖ over tokens', values: meanNorm, upper: maxNorm }], { xLabel: 'residual entering step (last = final)', yLabel: 'L2 norm', xTicks: [...ticks, 'final'] });
+    const norms = lineChart([{ name: 'mean ‖h‖ over tokens', values: meanNorm, upper: maxNorm }], { xLabel: 'residual entering step (last = final)', yLabel: `L2 norm${logY ? ' (log scale)' : ''}`, xTicks: [...ticks, 'final'], logY });
     const voids = matrixHeatmap({
       values: r.voids.map((row) => Array.from(row, (v) => v)),
       rowLabels: run.tokens.map((t, i) => `${i} ${t.text}`),
       colLabels: ticks,
-      rowTitle: 'token', colTitle: 'step', valueTitle: '1 = void (layer skipped by L2 adaptive computation)',
-      domain: [0, 1], interpolator: d3.interpolateGreys, cell: 18, format: (v) => (v ? 'void' : 'active'),
+      rowTitle: 'token', colTitle: 'step', valueTitle: 'step used by the token, or a void (skipped by L2 adaptive computation)',
+      domain: [0, 1], cell: 18,
+      categories: [{ value: 0, label: 'active', color: '#f2f2f2' }, { value: 1, label: 'void', color: '#4a4a4a' }],
     });
-    return { rel, cos, norms, voids };
+    // Share of the T tokens for which each step is not a void: one bar per step, legible at any T.
+    const T = Math.max(1, r.voids.length);
+    const usedPct = r.path.map((_, s) => (100 * r.voids.filter((row) => row[s] === 0).length) / T);
+    const used = lineChart([{ name: 'tokens using the step', values: usedPct }], { xLabel: 'step:layer of the path', yLabel: `tokens (% of ${r.voids.length})`, xTicks: ticks, bars: true, yDomain: [0, 100], height: 180, width: 460 });
+    return { rel, cos, norms, voids, used };
   }, [r, run, logY]);
   if (!run) return <p className="hint">Run a prompt to see the residual stream.</p>;
   if (!r || !charts) return <p className="hint">Computing residual-stream statistics…</p>;
+  // Layers used per token (METHODS: share of steps that are not voids), summarised: mean, min, max.
   const usedShare = r.voids.map((row) => 1 - row.reduce((a, b) => a + b, 0) / Math.max(1, row.length));
+  const usedMean = usedShare.reduce((a, b) => a + b, 0) / Math.max(1, usedShare.length);
   return (
     <section className="residual" data-testid="residual-view" aria-label="residual stream">
       <div className="controls">
@@ -67,7 +74,9 @@ export function ResidualView() {
         <figure><figcaption><Term id="relative-contribution">Relative contribution</Term> per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
         <figure><figcaption><Term id="cosines">Cosines</Term> and layer importance (<Term id="lim">LIM</Term>)</figcaption><SvgMount svg={charts.cos} /></figure>
         <figure><figcaption><Term id="residual-norm">Residual norm</Term></figcaption><SvgMount svg={charts.norms} /></figure>
-        <figure><figcaption><Term id="voids">Voids</Term> per token (layers used: {usedShare.map((u) => fmtProb(u)).join(' ')})</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
+        <figure><figcaption>Layers used: share of tokens that use each step</figcaption><SvgMount svg={charts.used} testId="residual-used" />
+          <p className="hint" data-testid="residual-used-summary">layers used per token: mean {fmtProb(usedMean)}, min {fmtProb(Math.min(...usedShare))}, max {fmtProb(Math.max(...usedShare))}</p></figure>
+        <figure><figcaption><Term id="voids">Voids</Term> per token</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
       </div>
       <table className="summaries" data-testid="massive">
         <caption><Term id="massive">Largest activations</Term> per step (|h_out|)</caption>

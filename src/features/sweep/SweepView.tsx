@@ -29,8 +29,9 @@ export function SweepView() {
     const out = lineChart(entries.map(([m, r]) => ({ name: MODE_LABEL[m], values: r.outputL2 })), { xLabel: 'skipped layer', yLabel: 'max ‖Δ softmax‖₂ at the output', xTicks: ticks, bars: true });
     const whole = sweep.modes.layer ?? entries[0]?.[1];
     const effect = whole ? matrixHeatmap({
-      values: whole.effect.map((row) => Array.from(row, (v) => Math.min(1, v))),
-      rowLabels: ticks, colLabels: ticks, rowTitle: 'skipped layer', colTitle: 'later layer', valueTitle: 'relative change of Δ_l (0..1, clipped)',
+      // True values: effects above 1 (up to ~3) are drawn hatched and counted in the legend, not clipped.
+      values: whole.effect.map((row) => Array.from(row)),
+      rowLabels: ticks, colLabels: ticks, rowTitle: 'skipped layer', colTitle: 'later layer', valueTitle: 'relative change of Δ_l, ‖Δ_l − Δ′_l‖/‖Δ_l‖ (ratio)',
       domain: [0, 1],
     }) : null;
     return { out, effect, entries };
@@ -41,7 +42,7 @@ export function SweepView() {
     <section className="sweep" data-testid="sweep-view" aria-label="skip sweep">
       <div className="controls">
         {(['layer', 'attn', 'mlp'] as SkipMode[]).map((m) => (
-          <label key={m}><input type="checkbox" checked={modes.includes(m)} onChange={() => toggleSweepMode(m)} /> {MODE_LABEL[m]}</label>
+          <label key={m}><input type="checkbox" checked={modes.includes(m)} data-testid={`sweep-mode-${m}`} onChange={() => toggleSweepMode(m)} /> {MODE_LABEL[m]}</label>
         ))}
         <Term id="skip-modes" compact />
         <button type="button" className="primary" data-testid="sweep-run" disabled={!!job || modes.length === 0} onClick={() => void runSweep()}>Run skip sweep</button>
