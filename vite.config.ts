@@ -1,4 +1,5 @@
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 /**
@@ -25,7 +26,13 @@ const csp = [
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // Two pages: the app, and the method notes (opened in a tab of their own at #anchor, so
+    // the app's own fragment stays the permalink).
+    rolldownOptions: { input: { main: fileURLToPath(new URL('./index.html', import.meta.url)), methods: fileURLToPath(new URL('./methods.html', import.meta.url)) } },
+  },
   server: { headers: isolation },
   preview: { headers: { ...isolation, 'Content-Security-Policy': csp } },
 });
