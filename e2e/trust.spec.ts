@@ -138,3 +138,56 @@ test('Enter while a run is in progress is not dropped: the views follow the last
   await expect(page.getByTestId('stale-lens')).toHaveCount(0);
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
+
+test('the attention selection follows a shorter path; exports never silently do nothing; the error stays in sight', async ({ page }) => {
+  await openDemo(page, 'The capital of France is');
+  await page.getByTestId('tab-attention').click();
+  await page.getByTestId('att-thumb-5-2').click();
+  await expect(page.getByTestId('attention')).toContainText('step 5, head 2');
+  // Skip layers 4 and 5: the path has 4 steps, the selection moves to the last one.
+  await page.getByTestId('path-chip-5').locator('button').click();
+  await expect(page.getByTestId('path-notation')).toContainText('skip 5');
+  await page.getByTestId('path-chip-4').locator('button').click();
+  await expect(page.getByTestId('path-notation')).toContainText('[0, 1, 2, 3]');
+  await expect(page.getByTestId('attention')).toContainText('step 3, head 2');
+  await expect(page.getByTestId('attention-detail').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('head-summaries').locator('tbody tr')).toHaveCount(4);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attention').getByTestId('export-svg').click()]);
+  expect(dl.suggestedFilename()).toContain('step3');
+  // An error that arrives while the user is scrolled down is on screen.
+  await page.getByTestId('hub-repo').fill('nobody/nothing');
+  await page.locator('summary', { hasText: 'endpoint' }).click();
+  await page.getByTestId('hub-endpoint').fill('http://127.0.0.1:9');
+  await page.getByTestId('hub-load').click();
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  const err = page.getByTestId('error');
+  await expect(err).toBeVisible();
+  await expect(err).toBeInViewport();
+  await err.getByRole('button', { name: 'dismiss' }).click();
+  await page.getByTestId('tab-lens').click();
+  await page.getByTestId('lens-k').selectOption('10');
+  await expect(page.getByTestId('next-tokens').locator('.cand')).toHaveCount(10);
+  await page.getByTestId('lens-cell-2-3').click();
+  await expect(page.getByTestId('lens-detail').locator('li')).toHaveCount(10);
+  await page.getByTestId('lens-k').selectOption('3');
+  await expect(page.getByTestId('next-tokens').locator('.cand')).toHaveCount(3);
+  await expect(page.getByTestId('lens-detail').locator('li')).toHaveCount(3);
+});
+
+test('the report bundles every current result, each with what it was computed for', async ({ page }) => {
+  await openDemo(page, 'The capital of France is');
+  await page.getByTestId('tab-residual').click();
+  await expect(page.getByTestId('residual-rel').locator('svg')).toBeVisible();
+  await page.getByTestId('tab-sweep').click();
+  await page.getByTestId('sweep-run').click();
+  await expect(page.getByTestId('sweep-depth')).toContainText('depth score');
+  await page.getByTestId('sweep-prompts').fill('Le chien dit');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report').click()]);
+  const { readFileSync } = await import('node:fs');
+  const r = JSON.parse(readFileSync(await dl.path(), 'utf8')) as Record<string, { stale: string[] | null; data: unknown } | null>;
+  expect(r['lens']?.stale).toBeNull();
+  expect(r['residual']?.stale).toBeNull();
+  expect(r['residual']?.data).toBeTruthy();
+  expect(r['skipSweep']?.stale).toContain('the settings');
+  expect(r['attention']).toBeNull();
+});

@@ -46,3 +46,9 @@ export function setLensKind(kind: 'logit' | 'tuned'): Promise<void> {
   set({ lensSettings: { ...get().lensSettings, kind } });
   return refreshLens(shown());
 }
+
+/** Top-k of the lens detail and of the next-token strip (one k for both), 1..10. */
+export function setLensTopk(topk: number): Promise<void> {
+  set({ lensSettings: { ...get().lensSettings, topk: Math.max(1, Math.min(10, Math.round(topk))) } });
+  return refreshLens(shown());
+}

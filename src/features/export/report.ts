@@ -1,4 +1,5 @@
 /** What each view exports, built from the store (plain data, no DOM). */
+import { staleness, type ResultName } from '../../state/stamps';
 import type { State } from '../../state/store';
 import { METRICS } from '../lens/lens-cells';
 
@@ -61,7 +62,17 @@ export function attentionCsv(s: State): (string | number)[][] {
     ...a.summaries.flatMap((heads, st) => heads.map((h, hd) => [st, run.path[st] ?? '', hd, h.entropyBits * Math.LN2, h.firstShare, h.prevToken]))];
 }
 
-/** Everything the page currently shows, with the link that reproduces it. */
+/** A result with what it was computed for and whether that is still current (stale = which inputs changed). */
+function section(s: State, name: ResultName, data: unknown): unknown {
+  if (data === null || data === undefined) return null;
+  return { stale: staleness(name, s), computedFor: s.stamps[name] ?? null, data };
+}
+
+/**
+ * Everything the page currently holds, with the link that reproduces it: each result
+ * with the inputs it was computed for and a stale flag (a report never passes off an
+ * old result as current).
+ */
 export function reportBundle(s: State): unknown {
   return {
     kind: 'strata-report',
@@ -70,7 +81,17 @@ export function reportBundle(s: State): unknown {
     backend: s.backend,
     model: s.model,
     run: s.run,
-    lens: lensExport(s),
-    attention: s.attention ? { ...(attentionExport(s) as object), patterns: undefined } : null,
+    path: s.path,
+    interventions: s.interventions.map(({ value, ...iv }) => (value ? { ...iv, value: { shape: value.shape } } : iv)),
+    units: { entropy: 'nats', kl: 'nats', probability: '0..1' },
+    lens: section(s, 'lens', lensExport(s)),
+    attention: section(s, 'attention', s.attention ? { ...(attentionExport(s) as object), patterns: undefined } : null),
+    residual: section(s, 'residual', s.residual),
+    pathEffect: section(s, 'effect', s.effect),
+    skipSweep: section(s, 'sweep', s.sweep ? { modes: s.sweepModes, prompts: s.sweepPrompts, result: s.sweep } : null),
+    chainSearch: section(s, 'chains', s.chains ? { settings: s.chainSettings, target: s.chainTarget, result: s.chains } : null),
+    tunedLens: s.tunedInfo ? { info: s.tunedInfo, settings: s.tunedSettings, losses: s.tunedLosses, comparison: section(s, 'tunedComparison', s.tunedComparison) } : null,
+    compare: section(s, 'compare', s.compareProfiles ? { mode: s.compareMode, modelB: s.compareModel, ...s.compareProfiles } : null),
+    extraction: s.extractResult ? { dataset: s.extractResult.datasetName, path: s.extractResult.path, summary: s.extractResult.result } : null,
   };
 }

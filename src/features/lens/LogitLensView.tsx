@@ -3,7 +3,7 @@ import { CELL_W, LABEL_W, lensHeatmap, lensMarker, lensRowLabels } from '../../c
 import { colorLegend } from '../../charts/legend';
 import type { KlDirection } from '../../contracts/lens';
 import { SvgMount } from '../../app/SvgMount';
-import { refreshLens, setLensKind, setLensKl, setMetric, setTarget } from '../../state/lens';
+import { refreshLens, setLensKind, setLensKl, setLensTopk, setMetric, setTarget } from '../../state/lens';
 import { get, useStore, type LensMetric } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { lensCsv, lensExport } from '../export/report';
@@ -115,6 +115,9 @@ export function LogitLensView() {
         <label>colour by <select data-testid="lens-metric" value={settings.metric} onChange={(e) => setMetric(e.target.value as LensMetric)}>
           {Object.entries(METRICS).map(([k, m]) => <option key={k} value={k}>{m.label}</option>)}
         </select>{METRIC_HELP[settings.metric]}</label>
+        <label>top-k <select data-testid="lens-k" title="tokens listed in the cell detail and the next-token strip" value={settings.topk} onChange={(e) => void setLensTopk(Number(e.target.value))}>
+          {[1, 3, 5, 10].map((k) => <option key={k} value={k}>{k}</option>)}
+        </select></label>
         <label><Term id="kl-direction">KL</Term> <select data-testid="lens-kl" value={settings.kl} onChange={(e) => void setLensKl(e.target.value as KlDirection)}>
           <option value="final||row">KL(P_final ‖ P_layer)</option>
           <option value="row||final">KL(P_layer ‖ P_final)</option>

@@ -13,6 +13,8 @@ export function PromptBar() {
   const model = useStore((s) => s.model);
   const running = useStore((s) => !!s.jobs.run);
   const run = useStore((s) => s.run);
+  // One k for the strip and the lens detail (the engine's run summary holds the top 10).
+  const topk = useStore((s) => s.lensSettings.topk);
   const stored = useStore((s) => s.prompt);
   const [text, setText] = useState(stored);
   const [idText, setIdText] = useState('');
@@ -64,7 +66,7 @@ export function PromptBar() {
           </div>
           <div className="next" data-testid="next-tokens">
             next token:
-            {run.next.map((n) => (
+            {run.next.slice(0, topk).map((n) => (
               <span key={n.id} className="cand" title={`id ${n.id}`}>
                 <span className="piece">{n.text}</span> {fmtProb(n.prob)}
               </span>
