@@ -25,7 +25,7 @@ export const GLOSSARY = {
   entropy: { label: 'entropy', definition: '−Σ p·ln p over the vocabulary, in nats: 0 = one token certain, ln V = uniform.', anchor: 'entropy' },
   kl: { label: 'KL to final', definition: 'KL divergence between the row\'s and the final distribution, nats, ≥ 0 (0 on the last row); direction is a setting.', anchor: 'kl' },
   'kl-direction': { label: 'KL direction', definition: 'KL(P_final ‖ P_layer) (tuned-lens, default), KL(P_layer ‖ P_final) (Csordás et al.), or the first with both clipped at 1/(10V) (nostalgebraist).', anchor: 'kl-direction' },
-  'topk-list': { label: 'top-k', definition: 'The row\'s 5 most likely tokens at that position with their probabilities; click one to make it the target.', anchor: 'topk-list' },
+  'topk-list': { label: 'top-k', definition: 'The row\'s k most likely tokens at that position with their probabilities (k = the top-k setting); click one to make it the target.', anchor: 'topk-list' },
   'lens-kind': { label: 'decode with', definition: 'Logit lens = decode each residual as it is; tuned lens = through the loaded or trained per-layer translators first.', anchor: 'lens-kind' },
   // Tuned lens
   'tuned-translators': { label: 'tuned-lens translators', definition: 'Row i decoded as W_U·N(h + h·A_iᵀ + b_i); a zero translator is the logit lens.', anchor: 'tuned-translators' },

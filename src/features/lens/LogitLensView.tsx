@@ -115,7 +115,7 @@ export function LogitLensView() {
         <label>colour by <select data-testid="lens-metric" value={settings.metric} onChange={(e) => setMetric(e.target.value as LensMetric)}>
           {Object.entries(METRICS).map(([k, m]) => <option key={k} value={k}>{m.label}</option>)}
         </select>{METRIC_HELP[settings.metric]}</label>
-        <label>top-k <select data-testid="lens-k" title="tokens listed in the cell detail and the next-token strip" value={settings.topk} onChange={(e) => void setLensTopk(Number(e.target.value))}>
+        <label><Term id="topk-list">top-k</Term> <select data-testid="lens-k" title="tokens listed in the cell detail and the next-token strip" value={settings.topk} onChange={(e) => void setLensTopk(Number(e.target.value))}>
           {[1, 3, 5, 10].map((k) => <option key={k} value={k}>{k}</option>)}
         </select></label>
         <label><Term id="kl-direction">KL</Term> <select data-testid="lens-kl" value={settings.kl} onChange={(e) => void setLensKl(e.target.value as KlDirection)}>
