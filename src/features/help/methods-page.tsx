@@ -10,10 +10,20 @@ import '../../app/styles.css';
 import './help.css';
 
 function MethodsPage() {
-  // The browser looks for the #anchor before React has rendered the headings: look again.
+  // The browser looks for the #anchor before React has rendered the headings (and :target
+  // does not follow): look again, and mark the section, on load and on every anchor change.
   useEffect(() => {
-    const id = decodeURIComponent(location.hash.slice(1));
-    if (id) document.getElementById(id)?.scrollIntoView({ block: 'start' });
+    let marked: Element | null = null;
+    const go = (): void => {
+      marked?.classList.remove('md-target');
+      const id = decodeURIComponent(location.hash.slice(1));
+      marked = id ? document.getElementById(id) : null;
+      marked?.classList.add('md-target');
+      marked?.scrollIntoView({ block: 'start' });
+    };
+    go();
+    window.addEventListener('hashchange', go);
+    return () => window.removeEventListener('hashchange', go);
   }, []);
   return (
     <article className="md md-page" data-testid="methods-page">
