@@ -45,6 +45,17 @@ test('a lens cell pins on a real-speed mouse click, and hovering never rebuilds 
     await page.mouse.up();
     await expect(page.getByTestId('lens-detail')).toContainText(`position ${p}`);
   }
+  // The exported picture carries its metric and colour legend.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('logit-lens').getByTestId('export-svg').click()]);
+  const { readFileSync } = await import('node:fs');
+  const file = readFileSync(await dl.path(), 'utf8');
+  expect(file).toContain('colour: top-1 probability');
+  expect(file).toContain('linearGradient');
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('logit-lens').getByTestId('export-png').click()]);
+  const bytes = readFileSync(await png.path());
+  // PNG header: width and height (big-endian) at bytes 16 and 20; 2× the heatmap + title + legend.
+  const heat = await page.getByTestId('lens-heatmap').locator('svg').evaluate((el) => Number(el.getAttribute('height')));
+  expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (heat + 40));
   expect(errors).toEqual([]);
 });
 

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { attentionMap } from '../../charts/attention-map';
+import { stackSvgs } from '../../charts/compose';
 import { colorLegend } from '../../charts/legend';
 import { attentionColor } from '../../charts/attention-map';
 import { SvgMount } from '../../app/SvgMount';
@@ -40,7 +41,7 @@ export function AttentionView() {
     <section className="attention" data-testid="attention" aria-label="attention">
       <div className="controls">
         <SvgMount svg={legend} className="legend" /><Term id="attention-weight" compact />
-        <ExportBar name={`attention-step${sel.step}-head${sel.head}`} json={() => attentionExport(get())} csv={() => attentionCsv(get())} svg={() => detail} />
+        <ExportBar name={`attention-step${sel.step}-head${sel.head}`} json={() => attentionExport(get())} csv={() => attentionCsv(get())} svg={() => (detail ? stackSvgs(`attention · step ${sel.step}${run.path[sel.step] !== undefined ? ` (layer ${run.path[sel.step]})` : ''}, head ${sel.head} · rows = query, columns = key`, [detail, legend]) : null)} />
       </div>
       <StaleNote name="attention" slot="attention" rerun={() => void refreshAttention()} />
       <div className="att-grid" data-testid="attention-grid">

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CELL_W, LABEL_W, lensHeatmap, lensMarker, lensRowLabels } from '../../charts/lens-heatmap';
+import { stackSvgs } from '../../charts/compose';
 import { colorLegend } from '../../charts/legend';
 import type { KlDirection } from '../../contracts/lens';
 import { SvgMount } from '../../app/SvgMount';
@@ -130,7 +131,7 @@ export function LogitLensView() {
         <span data-testid="lens-target"><Term id="lens-target">target</Term>: {settings.targetId === null ? 'final top-1 at each position' : `${lens?.pieces?.[settings.targetId] ?? ''} (id ${settings.targetId})`}</span>
         {settings.targetId !== null && <button type="button" data-testid="lens-clear-target" onClick={() => void setTarget(null)}>clear target</button>}
         {busy && <span className="busy">decoding…</span>}
-        <ExportBar name="logit-lens" json={() => lensExport(get())} csv={() => lensCsv(get())} svg={() => svg} />
+        <ExportBar name="logit-lens" json={() => lensExport(get())} csv={() => lensCsv(get())} svg={() => (svg ? stackSvgs(`${settings.kind === 'tuned' ? 'tuned' : 'logit'} lens · colour: ${spec.label} · path ${run.notation} · positions ${lens?.start ?? 0}–${(lens?.start ?? 0) + (lens?.positions ?? 0) - 1} · red outline: top-1 = next token`, [svg, legend]) : null)} />
         <SvgMount svg={legend} className="legend" />
         <span className="hint"><Term id="next-token-hit">red outline</Term>: top-1 = the actual next token</span>
       </div>
