@@ -14,6 +14,8 @@ import type { State } from './store';
 export const NO_RESULTS = {
   run: null, lens: null, attention: null, residual: null, effect: null, sweep: null, chains: null,
   tunedArtifact: null, tunedInfo: null, tunedLosses: null, tunedComparison: null, compareProfiles: null, stamps: {},
+  // Activations are the old model's (and its artifact goes when that model is unloaded).
+  extractResult: null, chainTargetPreview: null,
 } as const satisfies Partial<State>;
 
 /** The step a hook name addresses (`blocks.{step}.…`), or null for embed / final hooks. */
