@@ -47,3 +47,33 @@ export function truncatedDemo(layers: number): Payload {
     asJson('tokenizer_config.json', readFileSync(join(dir, 'tokenizer_config.json'))),
   ];
 }
+
+/** Writes F32 tensors as a safetensors file (header padded to 8 bytes). */
+export function safetensorsF32(tensors: Record<string, { shape: number[]; data: Float32Array }>): Buffer {
+  const header: Record<string, Entry> = {};
+  const chunks: Buffer[] = [];
+  let off = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    const b = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [off, off + b.length] };
+    chunks.push(b);
+    off += b.length;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8) json += ' ';
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  return Buffer.concat([len, Buffer.from(json), ...chunks]);
+}
+
+/** A tuned lens for a model of `layers` layers and width d: every translator the identity plus a small shift. */
+export function identityLens(layers: number, d: number): Buffer {
+  const t: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (let i = 0; i < layers; i++) {
+    const w = new Float32Array(d * d);
+    for (let j = 0; j < d; j++) w[j * d + j] = 1;
+    t[`${i}.weight`] = { shape: [d, d], data: w };
+    t[`${i}.bias`] = { shape: [d], data: new Float32Array(d).fill(0.01) };
+  }
+  return safetensorsF32(t);
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { truncatedDemo } from './fixture-models';
+import { identityLens, truncatedDemo } from './fixture-models';
 import { openDemo } from './helpers';
 
 /** Page errors and console errors collected over a test (none are expected). */
@@ -201,4 +201,26 @@ test('the report bundles every current result, each with what it was computed fo
   expect(r['residual']?.data).toBeTruthy();
   expect(r['skipSweep']?.stale).toContain('the settings');
   expect(r['attention']).toBeNull();
+});
+
+test('after a backend switch the tuned lens is gone and nothing says otherwise', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openDemo(page, 'The capital of France is');
+  await page.getByTestId('tab-tuned').click();
+  await page.getByTestId('tuned-file').setInputFiles({ name: 'lens.safetensors', mimeType: 'application/octet-stream', buffer: identityLens(6, 128) });
+  await expect(page.getByTestId('tuned-info')).toContainText('lens.safetensors');
+  await page.getByTestId('tuned-show').click();
+  await expect(page.getByTestId('lens-kind')).toHaveValue('tuned');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await page.getByTestId('backend-select').selectOption('cpu');
+  await expect(page.getByTestId('backend')).toContainText('cpu');
+  await expect(page.getByTestId('lens-kind')).toHaveCount(0);
+  await page.getByTestId('load-demo').click();
+  await expect(page.getByTestId('model-card')).toContainText('llama');
+  await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+  await expect(page.getByTestId('lens-kind')).toHaveValue('logit');
+  await page.getByTestId('tab-tuned').click();
+  await expect(page.getByTestId('tuned-info')).toHaveCount(0);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect(errors).toEqual([]);
 });
