@@ -9,8 +9,8 @@ const TIP_W = 340;
 const GAP = 4;
 
 /**
- * A metric or setting with its one-line definition on hover or keyboard focus and a "?"
- * link to its section of the method notes. A plain click on "?" opens the notes in a panel
+ * A metric or setting with its one-line definition on hover (or keyboard focus on its "?",
+ * one tab stop per term) and a "?" link to its section of the method notes. A plain click on "?" opens the notes in a panel
  * over the page; a middle or modified click opens the notes page in a new tab. Neither
  * changes this page's URL fragment (the permalink).
  */
@@ -45,8 +45,8 @@ export function Term({ id, children, compact = false }: {
   };
   return (
     <span className="term" ref={ref} data-term={id} onMouseEnter={show} onMouseLeave={hide} onFocus={show} onBlur={hide} onKeyDown={onKey}>
-      {!compact && <span className="term-label" tabIndex={0} aria-describedby={at ? tipId : undefined}>{children ?? e.label}</span>}
-      <a className="term-help" href={notesHref(e.anchor)} target="_blank" rel="noopener" onClick={onHelp} aria-label={`method notes: ${e.label}`} aria-describedby={compact && at ? tipId : undefined} data-testid={`term-help-${id}`}>?</a>
+      {!compact && <span className="term-label">{children ?? e.label}</span>}
+      <a className="term-help" href={notesHref(e.anchor)} target="_blank" rel="noopener" onClick={onHelp} aria-label={`method notes: ${e.label}`} aria-describedby={at ? tipId : undefined} data-testid={`term-help-${id}`}>?</a>
       {at && createPortal(
         <span role="tooltip" id={tipId} className="term-tip" data-testid="term-tip" style={{ left: at.left, top: at.top }}>
           <b>{e.label}</b>: {e.definition}
