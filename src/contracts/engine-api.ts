@@ -24,8 +24,17 @@ export interface BackendInfo {
   name: BackendName;
   /** WebGPU adapter, when the backend is webgpu. */
   adapter?: AdapterInfo;
-  /** Why each backend before the chosen one failed. */
+  /** Why each backend before the chosen one failed (on wasm, also why its threaded build was not used). */
   skipped: string[];
+  /** The wasm build that runs, when the backend is wasm. */
+  wasm?: WasmInfo;
+}
+
+export interface WasmInfo {
+  /** threaded-simd needs a cross-origin isolated page; simd and plain are single-threaded. */
+  build: 'threaded-simd' | 'simd' | 'plain';
+  /** Threads XNNPACK computes on (tfjs: half the logical cores, 1 to 8; always 1 without threads). */
+  threads: number;
 }
 
 export interface TokenView {

@@ -1,22 +1,15 @@
 /**
- * The browser side of the engine's Platform: backend start-up in a worker, the wasm
- * binaries served by Vite, and the WebGPU adapter's identity and buffer limits.
+ * The browser side of the engine's Platform: backend start-up in a worker (wasm with
+ * threads where they work: wasm.ts), and the WebGPU adapter's identity and buffer limits.
  */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { AdapterInfo, BackendInfo, BackendName } from '../../src/contracts/engine-api';
 import type { Platform } from '../engine/api';
 import { BROWSER_ORDER, initBackend } from '../engine/backend';
 import { opfsAvailable, opfsCache } from './opfs-cache';
+import { installWasm, wasmStatus } from './wasm';
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlain,
-  'tfjs-backend-wasm-simd.wasm': wasmSimd,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
-});
+installWasm();
 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; description?: string };
@@ -59,6 +52,10 @@ export const browserPlatform: Platform = {
     const order = prefer ? [prefer, ...BROWSER_ORDER.filter((b) => b !== prefer)] : BROWSER_ORDER;
     const skipped: string[] = [];
     const name = await initBackend(order, skipped);
+    if (name === 'wasm') {
+      const { info, noThreads } = wasmStatus();
+      return { name, wasm: info, skipped: noThreads ? [...skipped, `wasm threads: ${noThreads}`] : skipped };
+    }
     if (name !== 'webgpu') return { name, skipped };
     watchDeviceLoss();
     const adapter = await adapterInfo();

@@ -26,6 +26,34 @@ async function register(name: BackendName): Promise<void> {
   }
 }
 
+/** A failure's text: tfjs rejects with Errors, but tfjs-backend-wasm with plain `{message}` objects. */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String(e.message);
+  return String(e);
+}
+
+/** Why each backend's factory last failed: tf.setBackend only logs it (console.warn) and returns false. */
+const failures = new Map<BackendName, string>();
+const wrappers = new WeakSet<object>();
+
+/** Wraps the registered factory (once) so that its failure reason reaches `skipped`. */
+function keepFailure(name: BackendName): void {
+  const entry = tf.engine().registryFactory[name];
+  if (!entry || wrappers.has(entry.factory)) return;
+  const factory = entry.factory;
+  const wrapped = async (): Promise<tf.KernelBackend> => {
+    try {
+      return await factory();
+    } catch (e) {
+      failures.set(name, errorText(e));
+      throw e;
+    }
+  };
+  wrappers.add(wrapped);
+  entry.factory = wrapped;
+}
+
 /**
  * The first backend in `order` that initialises wins. Returns its name and appends why
  * each earlier one failed to `reasons`; throws listing them all when none does.
@@ -34,13 +62,15 @@ export async function initBackend(order: BackendName[], reasons: string[] = []):
   for (const name of order) {
     try {
       await register(name);
+      keepFailure(name);
+      failures.delete(name);
       if (await tf.setBackend(name)) {
         await tf.ready();
         return name;
       }
-      reasons.push(`${name}: did not initialise`);
+      reasons.push(`${name}: ${failures.get(name) ?? 'did not initialise'}`);
     } catch (e) {
-      reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      reasons.push(`${name}: ${errorText(e)}`);
     }
   }
   throw new Error(`no TensorFlow.js backend initialised (${reasons.join('; ')})`);

@@ -1,8 +1,9 @@
-import type { BackendInfo, BackendName } from '../../contracts/engine-api';
+import type { BackendInfo, BackendName, WasmInfo } from '../../contracts/engine-api';
 import { switchBackend } from '../../state/engine';
 import { useStore } from '../../state/store';
 
 const NAMES: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const BUILDS: Record<WasmInfo['build'], string> = { 'threaded-simd': 'threaded SIMD', simd: 'SIMD', plain: 'no SIMD' };
 /** Longest reason shown in the badge itself (characters); the tooltip has the whole text. */
 const REASON_CHARS = 120;
 
@@ -14,7 +15,8 @@ function mib(bytes: number): string {
 export function backendLabel(b: BackendInfo): string {
   const a = b.adapter;
   if (a) return `backend: ${b.name} · ${[a.vendor, a.architecture].filter(Boolean).join(' ')} · max buffer ${mib(Math.min(a.maxBufferSize, a.maxStorageBufferBindingSize))}`;
-  if (b.threads !== undefined) return `backend: ${b.name} · ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+  const w = b.wasm;
+  if (w) return `backend: ${b.name} · ${BUILDS[w.build]} · ${w.threads} thread${w.threads === 1 ? '' : 's'}`;
   return `backend: ${b.name}`;
 }
 
