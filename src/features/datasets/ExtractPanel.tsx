@@ -68,7 +68,7 @@ export function ExtractPanel() {
           <label><Term id="extract-batch-tokens">tokens per batch</Term> (0 = one row at a time){' '}
             <input type="number" min={0} step={64} data-testid="extract-batch" value={x.batchTokens} onChange={(e) => setExtractSettings({ batchTokens: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} style={{ width: '6em' }} />
           </label>
-          {' '}<label>memory limit (MiB){' '}
+          {' '}<label><Term id="extract-memory">memory limit</Term> (MiB){' '}
             <input type="number" min={1} step={1} data-testid="extract-max-mib" value={x.maxMiB} onChange={(e) => setExtractSettings({ maxMiB: Math.max(0, Number(e.target.value) || 0) })} style={{ width: '6em' }} />
           </label>
         </details>

@@ -37,7 +37,7 @@ export function TunedLensView() {
         <label>Load a <Term id="tuned-translators">lens</Term> (.safetensors with keys {'{i}'}.weight, {'{i}'}.bias) <input type="file" accept=".safetensors" data-testid="tuned-file" onChange={(e) => { const f = e.target.files?.[0]; if (f) void loadTunedLensFile(f); }} /></label>
         {info && <span data-testid="tuned-info">lens: {info.source}, {info.layers} translators, width {info.dModel}{info.missingBias.length ? `, no bias for layers ${info.missingBias.join(', ')}` : ''}</span>}
       </div>
-      <label className="prompt-set">training texts (one per line; empty = the current prompt)
+      <label className="prompt-set"><Term id="tuned-training">training texts</Term> (one per line; empty = the current prompt)
         <textarea rows={4} data-testid="tuned-texts" value={texts} onChange={(e) => setTunedTexts(e.target.value)} />
       </label>
       <div className="controls">
