@@ -215,12 +215,13 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): SVGSVGElem
     const g = svg.append('g').attr('class', 'legend-item').attr('data-name', names[k] ?? s.name).attr('transform', `translate(${lx},${ly})`);
     g.append('line').attr('y1', 6).attr('y2', 6).attr('x2', 16).attr('stroke', color).attr('stroke-width', o.bars ? 8 : 2).attr('stroke-dasharray', s.dashed ? '5 3' : null);
     const t = g.append('text').attr('x', 22).attr('y', 10);
-    lines.forEach((l, j) => t.append('tspan').attr('x', 22).attr('dy', j ? LH : 0).text(l));
+    // A wrapped line keeps its trailing space, so the item's textContent is the whole name.
+    lines.forEach((l, j) => t.append('tspan').attr('x', 22).attr('dy', j ? LH : 0).text(j < lines.length - 1 ? `${l} ` : l));
     ly += lines.length * LH + 4;
   });
   if (noteLines.length) {
     const note = svg.append('text').attr('class', 'legend-note').attr('x', lx).attr('y', ly + 10).attr('fill', '#555');
-    noteLines.forEach((l, j) => note.append('tspan').attr('x', lx).attr('dy', j ? LH : 0).text(l));
+    noteLines.forEach((l, j) => note.append('tspan').attr('x', lx).attr('dy', j ? LH : 0).text(j < noteLines.length - 1 ? `${l} ` : l));
   }
   return svg.node() as SVGSVGElement;
 }

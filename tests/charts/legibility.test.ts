@@ -149,9 +149,10 @@ describe('line chart: outliers and legends', () => {
     const item = svg.querySelector('.legend-item') as Element;
     const lines = [...item.querySelectorAll('tspan')].map((t) => t.textContent ?? '');
     expect(lines.length).toBeGreaterThan(1);
-    expect(lines.join(' ')).toBe(name);
+    expect(lines.join('')).toBe(name); // wrapped lines keep their trailing space
+    expect(item.textContent).toBe(name);
     const [lx] = translate(item);
-    for (const l of lines) expect(lx + 22 + textWidth(l, 11)).toBeLessThanOrEqual(640);
+    for (const l of lines) expect(lx + 22 + textWidth(l.trim(), 11)).toBeLessThanOrEqual(640);
   });
 
   it('x tick labels are thinned so the widest fits between neighbours', () => {
