@@ -64,7 +64,7 @@ export function AttentionView() {
         </div>
         <table className="summaries" data-testid="head-summaries">
           <caption>heads of step {sel.step}: means over query positions</caption>
-          <thead><tr><th>head</th><th><Term id="attention-entropy">entropy</Term> ({INFO_UNIT})</th><th><Term id="attention-sink">on position 0</Term></th><th><Term id="prev-token">previous token</Term></th></tr></thead>
+          <thead><tr><th>head</th><th><Term id="attention-entropy">entropy</Term> (<Term id="units">{INFO_UNIT}</Term>)</th><th><Term id="attention-sink">on position 0</Term></th><th><Term id="prev-token">previous token</Term></th></tr></thead>
           <tbody>
             {summary.map((s, h) => (
               <tr key={h} className={h === sel.head ? 'sel' : ''} onClick={() => selectHead(sel.step, h)}>
