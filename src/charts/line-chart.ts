@@ -143,7 +143,13 @@ export function lineChart(series: LineSeries[], o: LineChartOptions): SVGSVGElem
   const belowUnder = underRows ? underRows * LH + 8 : 0;
   const axisBottom = plotBottom + belowUnder;
   const legendTop = plotTop;
-  const notes = [...(off.some((l) => l.dir === 'over') ? ['▲ above the axis: value written over the plot'] : []), ...(off.some((l) => l.dir === 'under') ? ['▼ below the axis: value written under it'] : [])];
+  // Two series with one name cannot be told apart in the legend: say so in the chart.
+  const dup = [...new Set(series.map((s) => s.name).filter((nm, i, all) => all.indexOf(nm) !== i))];
+  const notes = [
+    ...dup.map((nm) => `⚠ several series are named “${nm}”`),
+    ...(off.some((l) => l.dir === 'over') ? ['▲ above the axis: value written over the plot'] : []),
+    ...(off.some((l) => l.dir === 'under') ? ['▼ below the axis: value written under it'] : []),
+  ];
   const noteLines = notes.flatMap((t) => wrap(t, legendW + 22, FONT));
   const legendH = legendLines.reduce((h, ls) => h + ls.length * LH + 4, 0) + noteLines.length * LH + 4;
   const H = Math.ceil(Math.max(axisBottom + 20 + xLines.length * LH + 6, legendTop + legendH + 8));

@@ -21,6 +21,7 @@ function charEm(code: number): number {
   if (code >= 0x2e80) return 1; // CJK, emoji
   if (code >= 0x2190 && code <= 0x23ff) return 0.84; // arrows, math operators, ⏎
   if (code >= 0x25a0 && code <= 0x25ff) return 0.84; // ▲ ▼ ■
+  if (code >= 0x2600 && code <= 0x27bf) return 1; // ⚠ and other symbols
   if (code === 0x2026) return 1; // …
   return 0.72;
 }

@@ -155,6 +155,13 @@ describe('line chart: outliers and legends', () => {
     for (const l of lines) expect(lx + 22 + textWidth(l.trim(), 11)).toBeLessThanOrEqual(640);
   });
 
+  it('series with the same name get a visible warning', () => {
+    const svg = lineChart([{ name: 'A', values: [1, 2] }, { name: 'A', values: [2, 1] }, { name: 'B', values: [0, 0] }], { xLabel: 'x', yLabel: 'y' });
+    expect(svg.querySelector('text.legend-note')?.textContent).toBe('⚠ several series are named “A”');
+    const ok = lineChart([{ name: 'A', values: [1, 2] }, { name: 'B', values: [2, 1] }], { xLabel: 'x', yLabel: 'y' });
+    expect(ok.querySelector('text.legend-note')).toBeNull();
+  });
+
   it('x tick labels are thinned so the widest fits between neighbours', () => {
     const ticks = Array.from({ length: 40 }, (_, s) => `${s}:L${s}`);
     const svg = lineChart([{ name: 'x', values: ticks.map((_, i) => i) }], { xLabel: 'step', yLabel: 'v', xTicks: ticks });
