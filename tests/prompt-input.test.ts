@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contextLine, fitContext, learnedPositions, policyLabel } from '../src/state/context';
+import { DEFAULT_STATE, parseState } from '../src/state/permalink/schema';
 import { parseTokenIds } from '../src/state/token-ids';
 
 describe('parseTokenIds', () => {
@@ -105,5 +106,13 @@ describe('contextLine', () => {
     expect(contextLine({ ...v, action: 'refused', cannotExtrapolate: true }, 'gpt2')).toMatch(/not run — gpt2 has learned positions for 1024 only/);
     expect(policyLabel('extrapolate', 1024, true)).toMatch(/impossible/);
     expect(policyLabel('last', 256, false)).toBe('keep the last 256');
+  });
+});
+
+describe('the setting in the permalink', () => {
+  it('keeps a valid setting, refuses an unknown one, and old links (without it) still parse', () => {
+    expect(parseState({ ...DEFAULT_STATE, contextPolicy: 'last' })).toEqual({ ok: true, state: { ...DEFAULT_STATE, contextPolicy: 'last' } });
+    expect(parseState({ ...DEFAULT_STATE, contextPolicy: 'truncate' })).toMatchObject({ ok: false });
+    expect(parseState(DEFAULT_STATE)).toEqual({ ok: true, state: DEFAULT_STATE });
   });
 });

@@ -9,9 +9,8 @@
 import type { ModelInfo } from '../contracts/model';
 
 /** ask = warn and wait for a choice; last / first = keep that many tokens; extrapolate = run all; refuse = do not run. */
-export type ContextPolicy = 'ask' | 'last' | 'first' | 'extrapolate' | 'refuse';
-
-export const CONTEXT_POLICIES: readonly ContextPolicy[] = ['ask', 'last', 'first', 'extrapolate', 'refuse'];
+export const CONTEXT_POLICIES = ['ask', 'last', 'first', 'extrapolate', 'refuse'] as const;
+export type ContextPolicy = (typeof CONTEXT_POLICIES)[number];
 
 export type ContextAction = 'asked' | 'kept-last' | 'kept-first' | 'extrapolated' | 'refused';
 

@@ -12,7 +12,7 @@ function fmt(n: number): string {
 function contextText(m: LoadSummary): string {
   const c = m.info.contextLength;
   if (c === null) return 'not named in config.json';
-  return `${c} positions (${learnedPositions(m.info.arch) ? 'learned: cannot run past it' : 'RoPE: past it is extrapolation'})`;
+  return `${c} positions, ${learnedPositions(m.info.arch) ? 'learned (cannot run past them)' : 'RoPE (past them: extrapolation)'}`;
 }
 
 function tokenizerText(m: LoadSummary): string {

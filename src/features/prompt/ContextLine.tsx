@@ -27,7 +27,7 @@ export function ContextLine() {
   const asked = note.action === 'asked' && note.pending !== undefined;
   return (
     <div className={`context-note ${note.action === 'refused' || asked ? 'warn' : ''}`} data-testid="context-note" role="status">
-      {contextLine(note, model.info.arch)}
+      <span data-testid="context-line">{contextLine(note, model.info.arch)}</span>
       {asked && (
         <span className="context-answers">
           <button type="button" data-testid="context-keep-last" onClick={() => void answerContext('last')}>keep the last {note.context}</button>

@@ -4,6 +4,7 @@
  * Unknown fields are dropped (zod strips them); every string and array is bounded.
  */
 import { z } from 'zod';
+import { CONTEXT_POLICIES } from '../context';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const shortText = z.string().max(200);
@@ -78,6 +79,8 @@ export const stateV2 = z.object({
     target: z.string().max(400),
   }).optional(),
   dataset: datasetLinkSchema.optional(),
+  /** What a run does with a prompt past the model's context (src/state/context.ts). Optional (added within v2). */
+  contextPolicy: z.enum(CONTEXT_POLICIES).optional(),
 });
 
 export type PermalinkState = z.infer<typeof stateV2>;
