@@ -52,12 +52,13 @@ export const GLOSSARY = {
   lim: { label: 'LIM', definition: 'Layer importance: mean over positions of −cos(h, h_out), −1..1; higher = the step turns the residual more.', anchor: 'lim' },
   'residual-norm': { label: 'residual norm', definition: '‖h‖ entering each step (last point: the final residual), mean over positions, band to the max.', anchor: 'residual-norm' },
   voids: { label: 'voids', definition: 'L2 adaptive computation: step l is a void for a token when its norm change Δ_l < α·(max − min of the earlier Δ).', anchor: 'voids' },
+  'layers-used': { label: 'layers used', definition: 'From the void map: per step, the share of tokens for which it is not a void; per token, the share of steps that are not voids.', anchor: 'layers-used' },
   alpha: { label: 'void threshold α', definition: 'α in the void threshold τ_l = α·(max_{j<l} Δ_j − min_{j<l} Δ_j), 0..1 (default 0.8); larger = more voids.', anchor: 'alpha' },
   massive: { label: 'largest activations', definition: 'The entries of h_out with the largest |value| per step: value, token position and dimension.', anchor: 'massive' },
   // Skip sweep
   'skip-modes': { label: 'skip modes', definition: 'Skip at positions ≥ 1: whole layer (h_out = h), attention only (a = 0) or MLP only (m = 0).', anchor: 'skip-modes' },
   'skip-output': { label: 'effect on the output', definition: 'max over positions ≥ 1 and prompts of ‖softmax(z′) − softmax(z)‖₂ with the step skipped, 0–√2 (an L2 distance, not KL).', anchor: 'skip-output' },
-  'skip-effect': { label: 'relative change of Δ_l', definition: 'max ‖Δ_l − Δ′_l‖/‖Δ_l‖ over positions ≥ 1: how much skipping step s (row) changes what step l (column) adds; colours clip at 1.', anchor: 'skip-effect' },
+  'skip-effect': { label: 'relative change of Δ_l', definition: 'max ‖Δ_l − Δ′_l‖/‖Δ_l‖ over positions ≥ 1: how much skipping step s (row) changes what step l (column) adds; above 1 drawn hatched.', anchor: 'skip-effect' },
   'depth-score': { label: 'depth score', definition: 'Σ s·e_s / Σ e_s with e_s the output effect of skipping step s: the output-weighted mean step, 0..S−1.', anchor: 'depth-score' },
   'sweep-prompts': { label: 'prompt set', definition: 'One prompt per line (empty = the current prompt); every effect is the maximum over the prompts.', anchor: 'sweep-prompts' },
   // Chain search

@@ -74,7 +74,7 @@ export function ResidualView() {
         <figure><figcaption><Term id="relative-contribution">Relative contribution</Term> per step</figcaption><SvgMount svg={charts.rel} testId="residual-rel" /></figure>
         <figure><figcaption><Term id="cosines">Cosines</Term> and layer importance (<Term id="lim">LIM</Term>)</figcaption><SvgMount svg={charts.cos} /></figure>
         <figure><figcaption><Term id="residual-norm">Residual norm</Term></figcaption><SvgMount svg={charts.norms} /></figure>
-        <figure><figcaption>Layers used: share of tokens that use each step</figcaption><SvgMount svg={charts.used} testId="residual-used" />
+        <figure><figcaption><Term id="layers-used">Layers used</Term>: share of tokens that use each step</figcaption><SvgMount svg={charts.used} testId="residual-used" />
           <p className="hint" data-testid="residual-used-summary">layers used per token: mean {fmtProb(usedMean)}, min {fmtProb(Math.min(...usedShare))}, max {fmtProb(Math.max(...usedShare))}</p></figure>
         <figure><figcaption><Term id="voids">Voids</Term> per token</figcaption><SvgMount svg={charts.voids} testId="residual-voids" /></figure>
       </div>
