@@ -12,7 +12,7 @@ test('skip and loop layers, read the residual stream, run a skip sweep with prog
   await expect(page.getByTestId('path-effect')).toContainText('KL(full ‖ path)');
   const kl = Number(await page.getByTestId('effect-kl').textContent());
   expect(kl).toBeGreaterThan(0);
-  await expect(page.getByTestId('logit-lens').locator('text', { hasText: 'step 3 (layer 3)' })).toBeVisible();
+  await expect(page.getByTestId('lens-heatmap').locator('text', { hasText: 'step 3 (layer 3)' })).toBeVisible();
   await page.getByTestId('tab-residual').click();
   await expect(page.getByTestId('residual-rel').locator('svg')).toBeVisible();
   await expect(page.getByTestId('residual-voids').locator('svg')).toBeVisible();
