@@ -16,6 +16,8 @@ export const NO_RESULTS = {
   tunedArtifact: null, tunedInfo: null, tunedLosses: null, tunedComparison: null, compareProfiles: null, stamps: {},
   // Activations are the old model's (and its artifact goes when that model is unloaded).
   extractResult: null, chainTargetPreview: null,
+  // The past-the-context line (and a question waiting) was about the old model's prompt.
+  contextNote: null,
 } as const satisfies Partial<State>;
 
 /** The step a hook name addresses (`blocks.{step}.…`), or null for embed / final hooks. */
