@@ -39,6 +39,7 @@ export async function addTokenizer(files: File[]): Promise<void> {
     set({ error: message(e) });
     return;
   }
-  // The run on screen shows <id> pieces: run it again (its cache is still in the engine) for the tokenizer's pieces.
-  if (get().run) await rerunPrompt();
+  // The run on screen shows <id> pieces, and one in flight was dropped (its model summary changed):
+  // run it again (the engine still has its cache) for the tokenizer's pieces.
+  if (get().run || get().promptIds) await rerunPrompt();
 }
