@@ -5,6 +5,7 @@
  */
 import type { AttentionOptions, AttentionResult } from './attention';
 import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
+import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { PathEffect, PathEffectOptions } from './path-effect';
@@ -28,6 +29,7 @@ export interface AnalysisMap {
   'tuned-train': { options: TunedTrainOptions; result: TunedTrainResult; progress: TunedTrainProgress };
   'tuned-compare': { options: TunedCompareOptions; result: TunedCompareResult; progress: never };
   extract: { options: ExtractOptions; result: ExtractResult; progress: ExtractProgress };
+  cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
 }
 
 export type AnalysisKind = keyof AnalysisMap;

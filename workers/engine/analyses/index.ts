@@ -6,6 +6,7 @@ import type { AnalysisKind } from '../../../src/contracts/analyses';
 import type { Analysis } from './analysis';
 import { attentionAnalysis } from './attention';
 import { chainSearchAnalysis } from './chain-search';
+import { ckaAnalysis } from './cka';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
 import { lensAnalysis } from './logit-lens';
@@ -29,4 +30,5 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'tuned-train': tunedTrainAnalysis,
   'tuned-compare': tunedCompareAnalysis,
   extract: extractAnalysis,
+  cka: ckaAnalysis,
 };
