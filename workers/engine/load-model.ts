@@ -1,14 +1,21 @@
 import type { ModelInfo } from '../../src/contracts/model';
 import { fail } from './errors';
 import type { Checkpoint } from './io/checkpoint';
+import { checkCommonFields, ConfigReader } from './models/common/config';
 import { LoadContext, type LoadOptions } from './models/common/load-context';
+import { checkTensors } from './models/common/tensor-check';
 import type { LoadedModel } from './models/common/types';
 import { familyFor } from './models/registry';
 
 /** Parses config.json, picks the family, uploads every weight; nothing is left behind on failure. */
 export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promise<{ model: LoadedModel; info: ModelInfo; dispose: () => void }> {
   const { family, arch: mt } = familyFor(ckpt.config, ckpt.label);
-  const arch = family.parseConfig(ckpt.config, mt);
+  // Every value is validated as it is read, and every tensor the config implies is checked
+  // against the headers (sizes, presence, shapes) before anything is read or allocated.
+  const reader = new ConfigReader(ckpt.config, mt, 'config.json', ckpt.label);
+  const arch = family.parseConfig(reader);
+  checkCommonFields(reader, arch.vocab);
+  checkTensors(ckpt, mt, family.tensors(arch, reader, (n) => ckpt.tensors.has(n)));
   const limit = opts.maxTensorBytes ?? Infinity;
   // Refuse before anything is uploaded: every tensor but the blocked (un)embedding must fit one buffer as f32.
   for (const t of ckpt.tensors.values()) {

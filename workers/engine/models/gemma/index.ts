@@ -3,8 +3,9 @@ import { parseActivation } from '../common/activation';
 import { ConfigReader } from '../common/config';
 import type { LoadContext } from '../common/load-context';
 import { ropeInvFreq } from '../common/rope';
+import { want, type TensorExpectation, type TensorPlan } from '../common/tensor-check';
 import type { ArchConfig, BlockWeights, ModelWeights } from '../common/types';
-import { loadHfAttention, loadHfEnds, loadHfGatedMlp } from '../llama/index';
+import { attentionShape, HF_LAYER, hfAttentionTensors, hfEndTensors, hfMlpTensors, loadHfAttention, loadHfEnds, loadHfGatedMlp } from '../llama/index';
 import type { Family } from '../registry-types';
 
 /**
@@ -13,22 +14,18 @@ import type { Family } from '../registry-types';
  * scale query_pre_attn_scalar^-0.5, soft-capped scores and logits, and a sliding
  * window on even layers.
  */
-function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
-  const c = new ConfigReader(cfg, arch);
-  const d = c.int('hidden_size');
-  const heads = c.int('num_attention_heads');
-  const kvHeads = c.int('num_key_value_heads', heads);
-  c.checkDivides(heads, 'num_attention_heads', kvHeads, 'num_key_value_heads');
-  const headDim = c.int('head_dim', d / heads);
+function parseConfig(c: ConfigReader): ArchConfig {
+  const arch = c.arch;
+  const { d, heads, kvHeads, headDim } = attentionShape(c);
   const v2 = arch === 'gemma2';
   const a: ArchConfig = {
     arch,
-    layers: c.int('num_hidden_layers'),
+    layers: c.num('num_hidden_layers'),
     dModel: d,
     heads,
     kvHeads,
     headDim,
-    vocab: c.int('vocab_size'),
+    vocab: c.num('vocab_size'),
     // HF Gemma ignores hidden_act and uses the tanh GELU unless hidden_activation says otherwise.
     activation: parseActivation(c.str('hidden_activation', 'gelu_pytorch_tanh'), arch),
     rotaryDims: headDim,
@@ -46,12 +43,29 @@ function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
   return a;
 }
 
+/** The config values `load` reads besides ArchConfig (validated when read, before any tensor). */
+function settings(c: ConfigReader): { eps: number; ff: number; window: number | undefined } {
+  const window = c.arch === 'gemma2' ? c.num('sliding_window', 0) : 0;
+  return { eps: c.num('rms_norm_eps', 1e-6), ff: c.num('intermediate_size'), window: window > 0 ? window : undefined };
+}
+
+function tensors(a: ArchConfig, c: ConfigReader, has: (n: string) => boolean): TensorPlan {
+  const { ff } = settings(c);
+  const D: [number, string] = [a.dModel, 'hidden_size'];
+  const norms = a.arch === 'gemma2'
+    ? ['input_layernorm', 'post_attention_layernorm', 'pre_feedforward_layernorm', 'post_feedforward_layernorm']
+    : ['input_layernorm', 'post_attention_layernorm'];
+  const out: TensorExpectation[] = hfEndTensors(a);
+  for (let i = 0; i < a.layers; i++) {
+    const p = `model.layers.${i}`;
+    out.push(...norms.map((n) => want(`${p}.${n}.weight`, [D])), ...hfAttentionTensors(p, a, has), ...hfMlpTensors(p, a.dModel, ff));
+  }
+  return { expected: out, layers: a.layers, layersKey: 'num_hidden_layers', layerPattern: HF_LAYER };
+}
+
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
-  const c = new ConfigReader(ctx.ckpt.config, a.arch);
-  const eps = c.num('rms_norm_eps', 1e-6);
-  const ff = c.int('intermediate_size');
+  const { eps, ff, window } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label));
   const v2 = a.arch === 'gemma2';
-  const window = v2 && c.has('sliding_window') ? c.int('sliding_window') : undefined;
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `model.layers.${i}`;
@@ -75,4 +89,4 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   return { ...(await loadHfEnds(ctx, a, eps, 1)), blocks };
 }
 
-export const gemma: Family = { modelTypes: ['gemma', 'gemma2'], blockedTensors: ['model.embed_tokens.weight', 'lm_head.weight'], parseConfig, load };
+export const gemma: Family = { modelTypes: ['gemma', 'gemma2'], blockedTensors: ['model.embed_tokens.weight', 'lm_head.weight'], parseConfig, tensors, load };

@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { parseActivation } from '../common/activation';
 import { ConfigReader } from '../common/config';
+import type { NumberKey } from '../common/config-schema';
+import { want, type TensorExpectation, type TensorPlan } from '../common/tensor-check';
 import type { LoadContext } from '../common/load-context';
 import { sliceColumns } from '../common/host-slice';
 import type { ArchConfig, BlockWeights, Linear, ModelWeights } from '../common/types';
@@ -11,36 +13,71 @@ import type { Family } from '../registry-types';
  * fused c_attn with columns [q | k | v], tanh GELU, unembedding tied to wte.
  * Names may carry a `transformer.` prefix (distilgpt2 and some exports): both accepted.
  */
-function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
-  const c = new ConfigReader(cfg, arch);
-  const d = c.intOf(['n_embd', 'hidden_size']);
-  const heads = c.intOf(['n_head', 'num_attention_heads']);
-  c.checkDivides(d, 'n_embd', heads, 'n_head');
+const D_KEYS = ['n_embd', 'hidden_size'] as const satisfies NumberKey[];
+const H_KEYS = ['n_head', 'num_attention_heads'] as const satisfies NumberKey[];
+const L_KEYS = ['n_layer', 'num_hidden_layers'] as const satisfies NumberKey[];
+const P_KEYS = ['n_positions', 'max_position_embeddings'] as const satisfies NumberKey[];
+
+function parseConfig(c: ConfigReader): ArchConfig {
+  const d = c.numOf([...D_KEYS]);
+  const heads = c.numOf([...H_KEYS]);
+  c.checkDivides(d, c.keyOf([...D_KEYS]), heads, c.keyOf([...H_KEYS]), 'head_dim = n_embd / n_head');
   return {
-    arch,
-    layers: c.intOf(['n_layer', 'num_hidden_layers']),
+    arch: c.arch,
+    layers: c.numOf([...L_KEYS]),
     dModel: d,
     heads,
     kvHeads: heads,
     headDim: d / heads,
-    vocab: c.int('vocab_size'),
-    activation: parseActivation(c.str('activation_function', 'gelu_new'), arch),
+    vocab: c.num('vocab_size'),
+    activation: parseActivation(c.str('activation_function', 'gelu_new'), c.arch),
     rotaryDims: 0,
     invFreq: new Float64Array(0),
     attnScale: 1 / Math.sqrt(d / heads),
     embedScale: 1,
     parallelResidual: false,
-    maxPositions: c.intOf(['n_positions', 'max_position_embeddings'], 1024),
+    maxPositions: c.numOf([...P_KEYS], 1024),
     tiedEmbeddings: true,
   };
 }
 
-async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
-  const c = new ConfigReader(ctx.ckpt.config, a.arch);
-  const eps = c.num('layer_norm_epsilon', 1e-5);
+/** The config values `load` reads besides ArchConfig (validated when read, before any tensor). */
+function settings(c: ConfigReader, d: number): { eps: number; ff: number } {
+  return { eps: c.num('layer_norm_epsilon', 1e-5), ff: c.num('n_inner', 4 * d) };
+}
+
+const prefixOf = (has: (n: string) => boolean): string => (has('wte.weight') ? '' : 'transformer.');
+
+function tensors(a: ArchConfig, c: ConfigReader, has: (n: string) => boolean): TensorPlan {
   const d = a.dModel;
-  const ff = c.has('n_inner') ? c.int('n_inner') : 4 * d;
-  const pre = ctx.has('wte.weight') ? '' : 'transformer.';
+  const { ff } = settings(c, d);
+  const pre = prefixOf(has);
+  const D: [number, string] = [d, 'n_embd'];
+  const D3: [number, string] = [3 * d, '3 × n_embd'];
+  const F: [number, string] = [ff, c.has('n_inner') ? 'n_inner' : '4 × n_embd'];
+  const out: TensorExpectation[] = [
+    want(`${pre}wte.weight`, [[a.vocab, 'vocab_size'], D]),
+    // Without n_positions / max_position_embeddings the learned table's rows are the context length (-1: any).
+    want(`${pre}wpe.weight`, [[c.has('n_positions') || c.has('max_position_embeddings') ? a.maxPositions : -1, c.keyOf([...P_KEYS])], D]),
+    want(`${pre}ln_f.weight`, [D]), want(`${pre}ln_f.bias`, [D]),
+  ];
+  for (let i = 0; i < a.layers; i++) {
+    const p = `${pre}h.${i}`;
+    out.push(
+      want(`${p}.ln_1.weight`, [D]), want(`${p}.ln_1.bias`, [D]), want(`${p}.ln_2.weight`, [D]), want(`${p}.ln_2.bias`, [D]),
+      want(`${p}.attn.c_attn.weight`, [D, D3]), want(`${p}.attn.c_attn.bias`, [D3]),
+      want(`${p}.attn.c_proj.weight`, [D, D]), want(`${p}.attn.c_proj.bias`, [D]),
+      want(`${p}.mlp.c_fc.weight`, [D, F]), want(`${p}.mlp.c_fc.bias`, [F]),
+      want(`${p}.mlp.c_proj.weight`, [F, D]), want(`${p}.mlp.c_proj.bias`, [D]),
+    );
+  }
+  return { expected: out, layers: a.layers, layersKey: c.keyOf([...L_KEYS]), layerPattern: /^(?:transformer\.)?h\.(\d+)\./ };
+}
+
+async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
+  const d = a.dModel;
+  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label), d);
+  const pre = prefixOf((n) => ctx.has(n));
   const n = (s: string): string => `${pre}${s}`;
 
   /** Conv1D: weight already [in, out]. */
@@ -76,4 +113,4 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   return { posEmbed, blocks, lnFinal: await ctx.layerNorm(n('ln_f'), d, eps), unembed };
 }
 
-export const gpt2: Family = { modelTypes: ['gpt2'], blockedTensors: ['wte.weight', 'transformer.wte.weight'], parseConfig, load };
+export const gpt2: Family = { modelTypes: ['gpt2'], blockedTensors: ['wte.weight', 'transformer.wte.weight'], parseConfig, tensors, load };

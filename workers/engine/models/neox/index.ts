@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { fail } from '../../errors';
 import { parseActivation } from '../common/activation';
 import { ConfigReader } from '../common/config';
 import { gatherRows, transposeRows } from '../common/host-slice';
 import type { LoadContext } from '../common/load-context';
 import { ropeInvFreq } from '../common/rope';
+import { want, type TensorExpectation, type TensorPlan } from '../common/tensor-check';
 import type { ArchConfig, BlockWeights, Linear, ModelWeights } from '../common/types';
 import type { Family } from '../registry-types';
 
@@ -13,25 +13,24 @@ import type { Family } from '../registry-types';
  * ([H, 3, hd] rows: q|k|v inside each head), rotary on the first rotary_pct·hd dims,
  * parallel residual x + attn(ln1(x)) + mlp(ln2(x)), untied embed_out.
  */
-function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
-  const c = new ConfigReader(cfg, arch);
-  const d = c.int('hidden_size');
-  const heads = c.int('num_attention_heads');
-  c.checkDivides(d, 'hidden_size', heads, 'num_attention_heads');
+function parseConfig(c: ConfigReader): ArchConfig {
+  const d = c.num('hidden_size');
+  const heads = c.num('num_attention_heads');
+  c.checkDivides(d, 'hidden_size', heads, 'num_attention_heads', 'head_dim = hidden_size / num_attention_heads');
   const hd = d / heads;
   const pct = c.num('rotary_pct', 1);
   // HF: rotary_ndims = int(head_size * rotary_pct).
   const rot = Math.floor(hd * pct);
-  if (rot % 2 !== 0) fail(`config.json (${arch}): rotary dims ${rot} (head_dim ${hd} × rotary_pct ${pct}) must be even`);
+  if (rot % 2 !== 0) c.refuse(`rotary dims ${rot} (head_dim ${hd} × rotary_pct ${pct}) must be even: RoPE rotates pairs of dimensions`);
   return {
-    arch,
-    layers: c.int('num_hidden_layers'),
+    arch: c.arch,
+    layers: c.num('num_hidden_layers'),
     dModel: d,
     heads,
     kvHeads: heads,
     headDim: hd,
-    vocab: c.int('vocab_size'),
-    activation: parseActivation(c.str('hidden_act', 'gelu'), arch),
+    vocab: c.num('vocab_size'),
+    activation: parseActivation(c.str('hidden_act', 'gelu'), c.arch),
     rotaryDims: rot,
     invFreq: ropeInvFreq(rot, c.num('rotary_emb_base', 10000), c.obj('rope_scaling')),
     attnScale: 1 / Math.sqrt(hd),
@@ -42,11 +41,36 @@ function parseConfig(cfg: Record<string, unknown>, arch: string): ArchConfig {
   };
 }
 
+/** The config values `load` reads besides ArchConfig (validated when read, before any tensor). */
+function settings(c: ConfigReader, d: number): { eps: number; ff: number } {
+  return { eps: c.num('layer_norm_eps', 1e-5), ff: c.num('intermediate_size', 4 * d) };
+}
+
+function tensors(a: ArchConfig, c: ConfigReader): TensorPlan {
+  const d = a.dModel;
+  const { ff } = settings(c, d);
+  const D: [number, string] = [d, 'hidden_size'];
+  const D3: [number, string] = [3 * d, '3 × hidden_size'];
+  const F: [number, string] = [ff, c.has('intermediate_size') ? 'intermediate_size' : '4 × hidden_size'];
+  const VD: [number, string][] = [[a.vocab, 'vocab_size'], D];
+  const ln = (p: string): TensorExpectation[] => [want(`${p}.weight`, [D]), want(`${p}.bias`, [D])];
+  const out: TensorExpectation[] = [want('gpt_neox.embed_in.weight', VD), ...ln('gpt_neox.final_layer_norm'), ...(a.tiedEmbeddings ? [] : [want('embed_out.weight', VD)])];
+  for (let i = 0; i < a.layers; i++) {
+    const p = `gpt_neox.layers.${i}`;
+    out.push(
+      ...ln(`${p}.input_layernorm`), ...ln(`${p}.post_attention_layernorm`),
+      want(`${p}.attention.query_key_value.weight`, [D3, D]), want(`${p}.attention.query_key_value.bias`, [D3]),
+      want(`${p}.attention.dense.weight`, [D, D]), want(`${p}.attention.dense.bias`, [D]),
+      want(`${p}.mlp.dense_h_to_4h.weight`, [F, D]), want(`${p}.mlp.dense_h_to_4h.bias`, [F]),
+      want(`${p}.mlp.dense_4h_to_h.weight`, [D, F]), want(`${p}.mlp.dense_4h_to_h.bias`, [D]),
+    );
+  }
+  return { expected: out, layers: a.layers, layersKey: 'num_hidden_layers', layerPattern: /^gpt_neox\.layers\.(\d+)\./ };
+}
+
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
-  const c = new ConfigReader(ctx.ckpt.config, a.arch);
-  const eps = c.num('layer_norm_eps', 1e-5);
   const { dModel: d, heads: H, headDim: hd } = a;
-  const ff = c.int('intermediate_size', 4 * d);
+  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label), d);
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `gpt_neox.layers.${i}`;
@@ -76,4 +100,4 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   return { embed, blocks, lnFinal, unembed: ctx.unembedBlocks(await ctx.host('embed_out.weight', [a.vocab, d]), a.vocab, d, 'embed_out.weight') };
 }
 
-export const neox: Family = { modelTypes: ['gpt_neox'], blockedTensors: ['gpt_neox.embed_in.weight', 'embed_out.weight'], parseConfig, load };
+export const neox: Family = { modelTypes: ['gpt_neox'], blockedTensors: ['gpt_neox.embed_in.weight', 'embed_out.weight'], parseConfig, tensors, load };
