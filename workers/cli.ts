@@ -7,6 +7,7 @@
  */
 import { StrataError, fail } from './engine/errors';
 import type { Command } from './node/cli-args';
+import { ckaCommand } from './node/cka-command';
 import { extractCommand } from './node/extract-command';
 import { residualCommand } from './node/residual-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   residual: residualCommand,
   'skip-sweep': skipSweepCommand,
   extract: extractCommand,
+  cka: ckaCommand,
 };
 
 const HELP = [
