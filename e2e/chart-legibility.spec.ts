@@ -157,7 +157,7 @@ for (const [tag, prompt, lo, hi] of [['8', SHORT, 8, 8], ['400', SENTENCE.repeat
     if (lo > 256) await page.getByTestId('context-policy').selectOption('extrapolate');
     await page.getByTestId('prompt').fill(prompt);
     await page.getByTestId('prompt').press('Enter');
-    await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible();
+    await expect(page.getByTestId('lens-heatmap').locator('svg')).toBeVisible({ timeout: 180_000 });
     const T = await page.getByTestId('token-strip').locator('.tok').count();
     expect(T).toBeGreaterThanOrEqual(lo);
     expect(T).toBeLessThanOrEqual(hi);
