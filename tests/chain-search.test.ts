@@ -203,21 +203,35 @@ describe('chain search on stories260K (5 layers)', () => {
     expect(seen.at(-1)?.reward).toBe(a.best[0]?.reward);
   });
 
-  it('cancels between evaluations and disposes everything', async () => {
+  it('a cancel after k evaluations returns the search of budget k (marked partial); before the first it fails; tensors balance', async () => {
     const before = tf.memory().numTensors;
-    const ctrl = new AbortController();
-    let last = 0;
-    const run = chainSearch(engine.model().model, examples, {
-      budget: 200,
-      signal: ctrl.signal,
-      onProgress: ({ done }) => {
-        last = done;
-        if (done === 4) ctrl.abort();
-      },
-    });
+    const opts = { seed: 7, exploration: 1, lengthPenalty: 0.1, topK: 6 };
+    for (const k of [1, 4, 13]) {
+      const ctrl = new AbortController();
+      let last = 0;
+      const part = await chainSearch(engine.model().model, examples, {
+        ...opts, budget: 200, signal: ctrl.signal,
+        onProgress: ({ done }) => {
+          last = done;
+          if (done === k) ctrl.abort();
+        },
+      });
+      expect(last).toBe(k);
+      expect(part.partial).toEqual({ done: k, total: 200, unit: 'chains' });
+      // The independent reference: a search that was never cancelled, with budget k and the same seed.
+      const small = await chainSearch(engine.model().model, examples, { ...opts, budget: k });
+      expect(small.partial).toBeUndefined();
+      expect({ ...part, partial: undefined }).toEqual({ ...small, partial: undefined });
+      expect(part.evaluations).toBe(k);
+      expect(part.exhausted).toBe(false);
+    }
+    const run = chainSearch(engine.model().model, examples, { budget: 200, signal: AbortSignal.abort() });
     await expect(run).rejects.toThrow(/cancelled/);
     await expect(run).rejects.toBeInstanceOf(StrataError);
-    expect(last).toBe(4);
+    // Through the registered analysis: the engine's signal reaches the search.
+    const ctl = new AbortController();
+    const r = await engine.analyze('chain-search', { options: { examples, budget: 50, seed: 1 } }, { signal: ctl.signal, onProgress: (p) => { if (p.done === 3) ctl.abort(); } });
+    expect(r.partial).toEqual({ done: 3, total: 50, unit: 'chains' });
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -94,13 +94,49 @@ describe('skip sweep: cancel and bad input', () => {
   });
   afterAll(() => engine.unload());
 
-  it('a cancel between layers stops the sweep and frees its tensors', async () => {
+  it('a cancel mid-sweep returns the finished layers, equal to the first layers of the whole sweep; tensors balance', async () => {
     const before = tf.memory().numTensors;
+    const prompts = [[1, 5, 9, 13, 17], [1, 403, 407, 261]];
+    const S = 5;
+    const whole = await sweep(engine, prompts);
+    expect(whole.partial).toBeUndefined();
+    // The unskipped references rerun per (step, prompt) instead of kept: the same numbers.
+    expect(await sweep(engine, prompts, { referenceCacheBytes: 0 })).toEqual(whole);
+    for (const cancelAt of [2, 5, 9]) {
+      // Units are (step, prompt): after unit u, floor(u / 2) steps are finished over both prompts.
+      const ctl = new AbortController();
+      let calls = 0;
+      const part = await sweep(engine, prompts, { signal: ctl.signal, onProgress: () => { if (++calls === cancelAt) ctl.abort(); } });
+      const k = Math.floor(cancelAt / prompts.length);
+      expect(calls).toBe(cancelAt);
+      expect(part.partial).toEqual({ done: k, total: S, unit: 'layers' });
+      expect(part.path).toEqual(whole.path);
+      for (const m of SKIP_MODES) {
+        const p = part.modes[m];
+        const w = whole.modes[m];
+        if (!p || !w) throw new Error(`mode ${m} missing`);
+        expect(Array.from(p.outputL2)).toEqual(Array.from(w.outputL2).slice(0, k));
+        expect(Array.from(p.kl)).toEqual(Array.from(w.kl).slice(0, k));
+        expect(Array.from(p.top1Agree)).toEqual(Array.from(w.top1Agree).slice(0, k));
+        expect(p.effect.map((r) => Array.from(r))).toEqual(w.effect.slice(0, k).map((r) => Array.from(r)));
+        expect(p.depthScore).toBeNaN();
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a cancel before the first layer is finished fails (nothing to keep), through the engine too', async () => {
+    const before = tf.memory().numTensors;
+    await expect(sweep(engine, [[1, 5, 9, 13]], { signal: AbortSignal.abort() })).rejects.toThrow(/the skip sweep was cancelled/);
     const ctl = new AbortController();
-    let calls = 0;
-    const run = sweep(engine, [[1, 5, 9, 13]], { signal: ctl.signal, onProgress: () => { calls++; if (calls === 2) ctl.abort(); } });
-    await expect(run).rejects.toThrow(/cancelled/);
-    expect(calls).toBe(2);
+    const one = sweep(engine, [[1, 5, 9, 13], [1, 7, 8]], { signal: ctl.signal, onProgress: () => ctl.abort() });
+    await expect(one).rejects.toThrow(StrataError);
+    // The registered analysis passes the signal: a cancel after 3 of 5 layers keeps 3.
+    const ctl2 = new AbortController();
+    const r = await engine.analyze('skip-sweep', { run: { tokens: [1, 5, 9, 13] }, options: { modes: ['layer'] } }, { signal: ctl2.signal, onProgress: (p) => { if (p.done === 3) ctl2.abort(); } });
+    expect(r.partial).toEqual({ done: 3, total: 5, unit: 'layers' });
+    expect(r.modes.layer?.outputL2.length).toBe(3);
+    engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -1,4 +1,5 @@
 /** `chain-search`: Monte Carlo tree search over layer chains (CoLa, METHODS §8). */
+import type { PartialInfo } from './partial';
 
 /** Chain search (CoLa, METHODS §8): see workers/engine/analyses/chain-search.ts. */
 export type ChainRewardMode = 'logprob' | 'exact';
@@ -36,6 +37,11 @@ export interface ChainSearchResult {
   /** True when the whole tree was walked (every chain evaluated) before the budget ran out; a search that
    *  evaluated the last new chain as its budget ran out reports false — it cannot know nothing was left. */
   exhausted: boolean;
+  /**
+   * Set when the search was cancelled: the result of the `done` chains evaluated so far (of a
+   * budget of `total`) — the same as a search with budget `done` and the same seed.
+   */
+  partial?: PartialInfo;
 }
 
 /** The user-visible chain search settings (plain data; the engine adds progress and cancel). */

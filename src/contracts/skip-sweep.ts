@@ -1,4 +1,5 @@
 /** `skip-sweep`: skip each step of the full path over a prompt set (METHODS §5). */
+import type { PartialInfo } from './partial';
 import type { Progress } from './run-ref';
 
 export type SkipMode = 'layer' | 'attn' | 'mlp';
@@ -12,7 +13,7 @@ export interface SkipModeResult {
   top1Agree: Float64Array;
   /** [S][S] effect[s][l] = max over prompts and positions ≥ 1 of ‖Δ_l − Δ′_l‖/‖Δ_l‖ (‖Δ_l‖ clamped at 1e-6). */
   effect: Float64Array[];
-  /** Σ s·outputL2[s] / Σ outputL2[s]: the output-weighted mean step index (0-based). */
+  /** Σ s·outputL2[s] / Σ outputL2[s]: the output-weighted mean step index (0-based); NaN in a partial result (it needs every step). */
   depthScore: number;
 }
 
@@ -20,6 +21,12 @@ export interface SkipSweepResult {
   path: number[];
   prompts: number;
   modes: Partial<Record<SkipMode, SkipModeResult>>;
+  /**
+   * Set when the sweep was cancelled: only the first `done` of the path's `total` steps were
+   * skipped (over every prompt), so outputL2, kl, top1Agree and effect hold `done` entries (effect
+   * rows keep all S columns) — equal to the first `done` entries of the whole sweep.
+   */
+  partial?: PartialInfo;
 }
 
 export interface SkipSweepOptions {

@@ -49,7 +49,7 @@ export interface ChainSearchOptions {
   topK?: number;
   /** After each new chain evaluation; `done` counts distinct evaluations (≤ budget). */
   onProgress?: (p: { done: number; budget: number; best: ChainScore }) => void;
-  /** Checked between evaluations; a cancel throws a StrataError. */
+  /** Checked between evaluations; a cancel returns the chains evaluated so far marked `partial` (before the first: a StrataError). */
   signal?: AbortSignal;
 }
 
@@ -170,7 +170,8 @@ export async function chainSearch(model: LoadedModel, examples: readonly ChainEx
     const key = chain.join(',');
     const hit = cache.get(key);
     if (hit) return hit;
-    if (opts.signal?.aborted) fail('the chain search was cancelled');
+    // Later evaluations are only reached from an iteration that checked the signal first.
+    if (cache.size === 0 && opts.signal?.aborted) fail('the chain search was cancelled');
     const e = await evaluateChain(model, examples, chain);
     const reward = (mode === 'logprob' ? e.logprob : e.exact) - penalty * (chain.length / L);
     const s: ChainScore = { chain, notation: chainNotation(chain, L), length: chain.length, reward, logprob: e.logprob, exact: e.exact };
@@ -182,14 +183,21 @@ export async function chainSearch(model: LoadedModel, examples: readonly ChainEx
     return s;
   };
 
+  // A cancel before the full chain is scored fails (nothing to keep); the first check is in score().
   const full = await score(defaultPath(L));
   const root = makeNode(0, [], L);
   let iterations = 0;
+  let cancelled = false;
   // Safety net: iterations that only hit the cache cost no forward pass, but a huge tree could
   // otherwise spin for long once most short chains are known.
   const maxIterations = 50 * budget + 1000;
   while (cache.size < budget && !root.exhausted && iterations < maxIterations) {
-    if (opts.signal?.aborted) fail('the chain search was cancelled');
+    // Only here, at the top of an iteration: a search cancelled after k evaluations is then exactly
+    // a search with budget k (which stops at this same point), iterations included.
+    if (opts.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
     iterations++;
     const path: Node[] = [root];
     let node = root;
@@ -222,7 +230,8 @@ export async function chainSearch(model: LoadedModel, examples: readonly ChainEx
     }
   }
   const ranked = [...cache.values()].sort(compareScores);
-  return { best: ranked.slice(0, topK), full, evaluations: cache.size, iterations, exhausted: root.exhausted };
+  const partial = cancelled ? { partial: { done: cache.size, total: budget, unit: 'chains' } } : {};
+  return { best: ranked.slice(0, topK), full, evaluations: cache.size, iterations, exhausted: root.exhausted, ...partial };
 }
 
 /** UCT over the children that still have something unexplored (there is one: the node is not exhausted). */

@@ -26,10 +26,12 @@ export interface SkipSweepOptions {
   modes?: readonly SkipMode[];
   /** Called after each skipped step of each prompt: `done` of `total` (= prompts × steps) units. */
   onProgress?: (done: number, total: number) => void;
-  /** Checked between skipped steps; a cancel throws a StrataError. */
+  /** Checked between runs; a cancel returns the finished steps marked `partial` (before the first: a StrataError). */
   signal?: AbortSignal;
   /** A run spec's interventions, applied to the reference and to every skipped run alike. */
   interventions?: Intervention[];
+  /** Device bytes under which the unskipped references are kept (default REFERENCE_CACHE_BYTES; 0 = rerun them). */
+  referenceCacheBytes?: number;
 }
 
 export type { SkipMode, SkipModeResult, SkipSweepResult };
@@ -98,7 +100,22 @@ function emptyMode(S: number): SkipModeResult {
   };
 }
 
-/** The sweep over a prompt set; every per-prompt quantity is a max over prompts except top1Agree (a share). */
+/**
+ * Bytes of device memory (Σ over prompts of (T−1)·(S·d + V)·4) under which every prompt's
+ * unskipped reference is kept for the whole sweep; above it each (step, prompt) runs its
+ * reference again (one more forward per skipped run set), so memory stays that of one prompt.
+ */
+export const REFERENCE_CACHE_BYTES = 128 * 2 ** 20;
+
+/** Thrown between runs when the signal is aborted; turned into a partial result or a StrataError. */
+class Cancelled extends Error {}
+
+/**
+ * The sweep over a prompt set; every per-prompt quantity is a max over prompts except
+ * top1Agree (a share). Steps are the outer loop (each step over every prompt), so a cancel
+ * keeps the steps already finished: the result is then marked `partial` and holds only those
+ * (a cancel before the first step finished throws).
+ */
 export async function skipSweep(model: LoadedModel, prompts: number[][], path: number[], opts: SkipSweepOptions = {}): Promise<SkipSweepResult> {
   const modes = opts.modes ?? SKIP_MODES;
   if (prompts.length === 0) fail('the skip sweep needs at least one prompt');
@@ -108,44 +125,81 @@ export async function skipSweep(model: LoadedModel, prompts: number[][], path: n
     if (ids.length < 2) fail(`prompt ${i} has ${ids.length} token: the skip sweep needs at least 2, because position 0 (BOS) is never skipped`);
   });
   const S = path.length;
+  const base = opts.interventions ?? [];
   const result: Record<string, SkipModeResult> = {};
   for (const m of modes) result[m] = emptyMode(S);
-  let positions = 0;
+  const positions = prompts.reduce((a, ids) => a + ids.length - 1, 0);
+  const { dModel: d, vocab: V } = model.arch;
+  const keepRefs = positions * (S * d + V) * 4 <= (opts.referenceCacheBytes ?? REFERENCE_CACHE_BYTES);
+  const refs: Reference[] = [];
   let done = 0;
+  let stepsDone = 0;
   const total = prompts.length * S;
-  for (const ids of prompts) {
-    const T = ids.length;
-    positions += T - 1;
-    const base = opts.interventions ?? [];
-    const ref = runDeltas(model, ids, path, base);
-    try {
-      for (let s = 0; s < S; s++) {
-        if (opts.signal?.aborted) fail('the skip sweep was cancelled');
-        for (const m of modes) {
-          const alt = runDeltas(model, ids, path, [...base, ...skipInterventions(s, m, T)]);
-          let statsT: tf.Tensor1D;
-          try {
-            statsT = compare(ref, alt);
-          } finally {
-            alt.dispose();
+  const check = (): void => {
+    if (opts.signal?.aborted) throw new Cancelled();
+  };
+  try {
+    if (keepRefs) {
+      for (const ids of prompts) {
+        check();
+        refs.push(runDeltas(model, ids, path, base));
+      }
+    }
+    for (let s = 0; s < S; s++) {
+      // Per step, so that a cancel mid-step leaves the finished steps untouched.
+      const acc = modes.map(() => ({ effect: new Float64Array(S), l2: 0, kl: 0, agree: 0 }));
+      for (const [p, ids] of prompts.entries()) {
+        check();
+        const T = ids.length;
+        const ref = keepRefs ? (refs[p] as Reference) : runDeltas(model, ids, path, base);
+        try {
+          for (const [k, m] of modes.entries()) {
+            const alt = runDeltas(model, ids, path, [...base, ...skipInterventions(s, m, T)]);
+            let statsT: tf.Tensor1D;
+            try {
+              statsT = compare(ref, alt);
+            } finally {
+              alt.dispose();
+            }
+            const stats = await statsT.data();
+            statsT.dispose();
+            const a = acc[k] as (typeof acc)[number];
+            for (let l = 0; l < S; l++) a.effect[l] = Math.max(a.effect[l] as number, stats[l] as number);
+            a.l2 = Math.max(a.l2, stats[S] as number);
+            a.kl = Math.max(a.kl, stats[S + 1] as number);
+            a.agree += stats[S + 2] as number;
           }
-          const stats = await statsT.data();
-          statsT.dispose();
-          const r = result[m] as SkipModeResult;
-          const row = r.effect[s] as Float64Array;
-          for (let l = 0; l < S; l++) row[l] = Math.max(row[l] as number, stats[l] as number);
-          r.outputL2[s] = Math.max(r.outputL2[s] as number, stats[S] as number);
-          r.kl[s] = Math.max(r.kl[s] as number, stats[S + 1] as number);
-          r.top1Agree[s] = (r.top1Agree[s] as number) + (stats[S + 2] as number);
+        } finally {
+          if (!keepRefs) ref.dispose();
         }
         opts.onProgress?.(++done, total);
       }
-    } finally {
-      ref.dispose();
+      for (const [k, m] of modes.entries()) {
+        const r = result[m] as SkipModeResult;
+        const a = acc[k] as (typeof acc)[number];
+        r.effect[s] = a.effect;
+        r.outputL2[s] = a.l2;
+        r.kl[s] = a.kl;
+        r.top1Agree[s] = a.agree / positions;
+      }
+      stepsDone = s + 1;
     }
+  } catch (e) {
+    if (!(e instanceof Cancelled)) throw e;
+    if (stepsDone === 0) fail('the skip sweep was cancelled');
+  } finally {
+    for (const r of refs) r.dispose();
   }
+  const partial = stepsDone < S;
   for (const r of Object.values(result)) {
-    for (let s = 0; s < S; s++) r.top1Agree[s] = (r.top1Agree[s] as number) / positions;
+    if (partial) {
+      r.outputL2 = r.outputL2.slice(0, stepsDone);
+      r.kl = r.kl.slice(0, stepsDone);
+      r.top1Agree = r.top1Agree.slice(0, stepsDone);
+      r.effect = r.effect.slice(0, stepsDone);
+      r.depthScore = NaN;
+      continue;
+    }
     let num = 0;
     let den = 0;
     r.outputL2.forEach((e, s) => {
@@ -154,7 +208,7 @@ export async function skipSweep(model: LoadedModel, prompts: number[][], path: n
     });
     r.depthScore = den > 0 ? num / den : 0;
   }
-  return { path, prompts: prompts.length, modes: result };
+  return { path, prompts: prompts.length, modes: result, ...(partial ? { partial: { done: stepsDone, total: S, unit: 'layers' } } : {}) };
 }
 
 /**
