@@ -44,16 +44,49 @@ export interface TrainOptions extends TunedTrainSettings {
   cacheBytes?: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { steps: 100, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 512, seed: 0, clipNorm: 1, cacheBytes: 64 * 2 ** 20 };
+const { steps, lr, momentum, weightDecay, batchTokens, seed } = TUNED_TRAIN_DEFAULTS;
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { steps, lr, momentum, weightDecay, batchTokens, seed, clipNorm: 1, cacheBytes: 64 * 2 ** 20 };
+
+/**
+ * Divergence check, after every step (losses are batch losses; translators start at zero, so
+ * losses[0] is the logit lens): training stops when a loss is not finite, when one exceeds
+ * RISE_SPIKE × losses[0], or (from step 2·RISE_WINDOW on) when the mean of the last RISE_WINDOW
+ * losses exceeds RISE_FACTOR × the largest of the first RISE_WINDOW. A batch of 64 tokens is one
+ * or two documents, and batches differ by up to ~60% in loss, so the rules leave room for that:
+ * over 47 healthy runs on the demo model and stories260K (lr 0.01–1, 10–60 steps of 64–256
+ * tokens, wasm) a loss reached at most 1.65 × losses[0] and the windowed mean at most 1.14 × the
+ * reference. A run that rose 1.40 → 2.2 nats (the WebGPU clip bug fixed below) stops at step 6.
+ */
+export const RISE_WINDOW = 3;
+export const RISE_FACTOR = 1.5;
+export const RISE_SPIKE = 2.5;
+
+/** Why training ended before its steps: a cancel, or the loss rose (see RISE_FACTOR). */
+export interface TrainStop {
+  reason: 'cancelled' | 'diverged';
+  /** Steps taken (= losses.length). */
+  done: number;
+  total: number;
+  message: string;
+}
 
 export interface TrainResult {
   lens: TunedLens;
-  /** [steps] mean over layers of the batch loss (nats) before that step's update; losses[0] is the logit lens. */
+  /** [steps taken] mean over layers of the batch loss (nats) before that step's update; losses[0] is the logit lens. */
   losses: Float64Array;
-  /** [steps][L] per-layer batch loss (nats) before each update. */
+  /** [steps taken][L] per-layer batch loss (nats) before each update. */
   layerLosses: Float64Array[];
   tokensPerStep: number;
+  /** Set when training ended early; the lens is that after the steps taken. */
+  stopped?: TrainStop;
+  /** Set when all steps ran but the loss did not fall (mean of the last RISE_WINDOW ≥ mean of the first). */
+  warning?: string;
 }
+
+/** A progress report: preparing (one text run through the model) or one training step done. */
+export type TrainProgress =
+  | { phase: 'prepare'; done: number; total: number; ms: number }
+  | { phase: 'train'; done: number; total: number; loss: number; ms: number };
 
 /** One batch: the residual entering each layer [L] × [N, d] and the final log-probs [N, V]. */
 export interface LensBatch {
@@ -100,6 +133,19 @@ function checkOptions(o: TrainOptions): void {
   if (!(o.weightDecay >= 0)) fail(`tuned-lens training: weightDecay must be ≥ 0, got ${o.weightDecay}`);
 }
 
+/** Why the losses so far count as diverged (see RISE_FACTOR), or undefined. */
+export function riseOf(losses: readonly number[]): string | undefined {
+  const n = losses.length;
+  const last = losses[n - 1] as number;
+  if (!Number.isFinite(last)) return `the loss became ${last}`;
+  const first = losses[0] as number;
+  if (n > 1 && last > RISE_SPIKE * first) return `the loss rose from ${first.toFixed(3)} to ${last.toFixed(3)} nats`;
+  if (n < 2 * RISE_WINDOW) return undefined;
+  const ref = Math.max(...losses.slice(0, RISE_WINDOW));
+  const recent = losses.slice(n - RISE_WINDOW).reduce((a, v) => a + v, 0) / RISE_WINDOW;
+  return recent > RISE_FACTOR * ref ? `the loss rose from ${ref.toFixed(3)} to ${recent.toFixed(3)} nats (mean of the last ${RISE_WINDOW} steps)` : undefined;
+}
+
 /** A yield to the event loop, so a cancel message can arrive in a worker between steps. */
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -111,7 +157,7 @@ export async function trainTunedLensOn(
   model: LoadedModel,
   nextBatch: (step: number) => LensBatch,
   options: Partial<TrainOptions> = {},
-  onProgress?: (step: number, loss: number) => void,
+  onProgress?: (p: TrainProgress) => void,
   signal?: AbortSignal,
 ): Promise<TrainResult> {
   const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
@@ -122,14 +168,21 @@ export async function trainTunedLensOn(
   const ws = Array.from({ length: L }, () => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R2>([d, d]))));
   const bs = Array.from({ length: L }, () => tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([d]))));
   const opt = tf.train.momentum(o.lr, o.momentum, true);
-  const losses = new Float64Array(o.steps);
+  const losses: number[] = [];
   const layerLosses: Float64Array[] = [];
   let tokensPerStep = 0;
+  let stopped: TrainStop | undefined;
   let done = false;
   try {
     for (let step = 0; step < o.steps; step++) {
       await tick();
-      if (signal?.aborted) fail('tuned-lens training was cancelled');
+      if (signal?.aborted) {
+        // Nothing trained yet: no lens to keep.
+        if (step === 0) fail('tuned-lens training was cancelled');
+        stopped = { reason: 'cancelled', done: step, total: o.steps, message: `cancelled after ${step} of ${o.steps} steps` };
+        break;
+      }
+      const t0 = Date.now();
       const batch = nextBatch(step);
       tokensPerStep = batch.finalLp.shape[0];
       const grads: tf.Tensor[] = [];
@@ -155,7 +208,9 @@ export async function trainTunedLensOn(
         let scale: tf.Scalar | number = 1;
         if (clip > 0 && Number.isFinite(clip)) {
           // torch clip_grad_norm_: g · min(1, clip / (‖g‖ + 1e-6)), ‖g‖ over all parameters.
-          const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+          // Not tf.addN: on WebGPU (tfjs 4.22, SwiftShader) addN of more than 7 tensors sums only
+          // some of them, so 2·L > 7 gradients gave a wrong norm and a wrong clip (e2e/tuned-cancel.spec.ts).
+          const norm = tf.sqrt(tf.sum(tf.stack(grads.map((g) => tf.sum(tf.square(g))))));
           scale = tf.minimum(1, tf.div(clip, tf.add(norm, 1e-6))) as tf.Scalar;
         }
         for (let i = 0; i < L; i++) {
@@ -172,11 +227,27 @@ export async function trainTunedLensOn(
       opt.applyGradients(named);
       tf.dispose(named.map((n) => n.tensor));
       layerLosses.push(stepLoss);
-      losses[step] = stepLoss.reduce((a, v) => a + v, 0) / L;
-      onProgress?.(step, losses[step] as number);
+      const loss = stepLoss.reduce((a, v) => a + v, 0) / L;
+      losses.push(loss);
+      onProgress?.({ phase: 'train', done: step + 1, total: o.steps, loss, ms: Date.now() - t0 });
+      const why = riseOf(losses);
+      if (why) {
+        stopped = { reason: 'diverged', done: step + 1, total: o.steps, message: `training stopped at step ${step + 1} of ${o.steps}: ${why}; try a lower learning rate (now ${o.lr})` };
+        break;
+      }
     }
+    const n = losses.length;
+    const mean = (xs: number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
+    const first = mean(losses.slice(0, RISE_WINDOW));
+    const last = mean(losses.slice(Math.max(0, n - RISE_WINDOW)));
+    const warning = !stopped && n > RISE_WINDOW && !(last < first)
+      ? `the loss did not fall (mean of the first ${RISE_WINDOW} steps ${first.toFixed(3)} nats, of the last ${RISE_WINDOW} ${last.toFixed(3)}); try a lower learning rate (now ${o.lr}) or more text`
+      : undefined;
     done = true;
-    return { lens: { layers: L, dModel: d, weights: ws, biases: bs }, losses, layerLosses, tokensPerStep };
+    return {
+      lens: { layers: L, dModel: d, weights: ws, biases: bs }, losses: Float64Array.from(losses), layerLosses, tokensPerStep,
+      ...(stopped ? { stopped } : {}), ...(warning ? { warning } : {}),
+    };
   } finally {
     opt.dispose();
     // tfjs 4.22: MomentumOptimizer.dispose() skips SGDOptimizer's, leaking its learning-rate scalar.
@@ -210,7 +281,7 @@ export async function trainTunedLens(
   model: LoadedModel,
   texts: number[][],
   options: Partial<TrainOptions> = {},
-  onProgress?: (step: number, loss: number) => void,
+  onProgress?: (p: TrainProgress) => void,
   signal?: AbortSignal,
 ): Promise<TrainResult> {
   const o = { ...DEFAULT_TRAIN_OPTIONS, ...options };
@@ -239,7 +310,14 @@ export async function trainTunedLens(
       for (const c of pool) {
         await tick();
         if (signal?.aborted) fail('tuned-lens training was cancelled');
-        cache.push(batchFrom(model, [c]));
+        const t0 = Date.now();
+        const b = batchFrom(model, [c]);
+        cache.push(b);
+        // Reading one value back waits for the device, so the time is the forward's (WebGPU queues work).
+        const probe = tf.slice(b.finalLp, [0, 0], [1, 1]);
+        await probe.data();
+        probe.dispose();
+        onProgress?.({ phase: 'prepare', done: cache.length, total: pool.length, ms: Date.now() - t0 });
       }
     }
     return await trainTunedLensOn(model, () => {
@@ -290,16 +368,41 @@ export async function lensKlPerLayer(model: LoadedModel, lens: TunedLens | undef
   return sum.map((s) => s / n);
 }
 
-/** `tuned-train`: trains a lens on the texts; the lens becomes an artifact of the model. */
+/** Steps the time estimate averages over. */
+const ETA_STEPS = 5;
+
+/**
+ * `tuned-train`: trains a lens on the texts; the lens becomes an artifact of the model, also
+ * when training was cancelled after a step (marked `partial`) or stopped because the loss rose.
+ */
 export const tunedTrainAnalysis = defineAnalysis({
   name: 'tuned-train',
   defaults: TUNED_TRAIN_DEFAULTS,
   async run(ctx, { texts, ...settings }) {
     if (texts.length === 0) fail('give the tuned lens some training text (one text per line)');
-    const r = await trainTunedLens(ctx.model.model, texts, settings, (step, loss) => ctx.progress({ done: step, total: settings.steps, unit: 'steps', loss }), ctx.signal);
+    const recent: number[] = [];
+    const r = await trainTunedLens(ctx.model.model, texts, settings, (p) => {
+      if (p.phase === 'prepare') {
+        ctx.progress({ phase: 'prepare', done: p.done, total: p.total, unit: 'texts run through the model', loss: NaN, ms: p.ms });
+        return;
+      }
+      // The estimate uses the last few steps: the first ones also compile the device programs.
+      recent.push(p.ms);
+      if (recent.length > ETA_STEPS) recent.shift();
+      const perStep = recent.reduce((a, v) => a + v, 0) / recent.length / 1000;
+      ctx.progress({ phase: 'train', done: p.done, total: p.total, unit: 'steps', loss: p.loss, ms: p.ms, rate: 1 / perStep, etaSeconds: (p.total - p.done) * perStep });
+    }, ctx.signal);
+    const done = r.losses.length;
     const info: TunedLensInfo = { layers: r.lens.layers, dModel: r.lens.dModel, source: 'trained in the page', missingBias: [] };
-    const a = ctx.registry.addArtifact({ kind: 'tuned-lens', model: ctx.model.id, label: `tuned lens (trained, ${settings.steps} steps)`, lens: r.lens, info });
-    return { artifact: a.id, info, losses: r.losses };
+    const label = `tuned lens (trained, ${done === settings.steps ? `${done} steps` : `${done} of ${settings.steps} steps`})`;
+    const a = ctx.registry.addArtifact({ kind: 'tuned-lens', model: ctx.model.id, label, lens: r.lens, info });
+    const stop = r.stopped;
+    return {
+      artifact: a.id, info, losses: r.losses,
+      ...(stop?.reason === 'cancelled' ? { partial: { done: stop.done, total: stop.total, unit: 'steps' } } : {}),
+      ...(stop?.reason === 'diverged' ? { warning: { kind: 'diverged' as const, done: stop.done, total: stop.total, message: stop.message } } : {}),
+      ...(r.warning ? { warning: { kind: 'no-progress' as const, done, total: settings.steps, message: r.warning } } : {}),
+    };
   },
 });
 
