@@ -18,6 +18,7 @@ import { residualNorms } from './analyses/trace';
 import { loadTunedLens, saveTunedLens } from './analyses/tuned-lens';
 import { openDataset, type OpenOptions } from './datasets';
 import { fail } from './errors';
+import { FiniteWatch } from './forward/finite';
 import { readLastLogits } from './forward/forward';
 import { openCheckpoint } from './io/checkpoint';
 import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerprint';
@@ -115,6 +116,7 @@ export class Engine {
     const r = this.cache(ref);
     r.pins++;
     try {
+      await r.assertFinite();
       const [T, V] = r.logits.shape;
       const top = tf.tidy(() => tf.topk(tf.softmax(tf.slice(r.logits, [T - 1, 0], [1, V])), Math.min(topk, V)));
       const [probs, ids] = await Promise.all([top.values.data(), top.indices.data()]);
@@ -135,6 +137,7 @@ export class Engine {
     const r = this.cache(spec, spec.capture ?? []);
     r.pins++;
     try {
+      await r.assertFinite();
       const captures: Record<string, Float32Tensor> = {};
       for (const p of spec.capture ?? []) {
         for (const name of p.includes('*') ? r.hookNames(p) : [p]) {
@@ -160,9 +163,11 @@ export class Engine {
       held.push(r);
       return r;
     };
+    // The analysis gets a copy of the model whose forwards record their finiteness (forward/finite.ts).
+    const watch = new FiniteWatch();
     const ctx: AnalysisContext<K> = {
       registry: this.registry,
-      model,
+      model: { ...model, model: { ...model.model, watch } },
       ref,
       runRef: () => ref ?? fail(`the ${kind} analysis needs a run (tokens, path, interventions)`),
       run: (capture = []) => hold(this.cache(ref ?? fail(`the ${kind} analysis needs a run (tokens, path, interventions)`), capture)),
@@ -173,8 +178,13 @@ export class Engine {
     };
     const opts = { ...analysis.defaults, ...(req.options ?? {}) } as OptionsOf<K>;
     try {
-      return await analysis.run(ctx, opts);
+      const result = await analysis.run(ctx, opts);
+      // NaN/±Inf in any forward it ran or read: the error, never the numbers.
+      await watch.settle();
+      for (const r of held) await r.assertFinite();
+      return result;
     } finally {
+      watch.dispose();
       for (const r of held) r.pins--;
     }
   }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../src/contracts/run';
 import { fail } from './errors';
+import { FiniteWatch } from './forward/finite';
 import { disposeForward, forward, type ForwardOutput } from './forward/forward';
 import { hookMatcher } from './forward/hooks';
 import type { LoadedModel } from './models/common/types';
@@ -26,6 +27,9 @@ export class RunCache {
   private patterns: string[];
   /** Analyses reading this run right now; a pinned run is never evicted. */
   pins = 0;
+  /** The run's finiteness sums (forward/finite.ts), read back once by assertFinite. */
+  private readonly watch = new FiniteWatch();
+  private finite: Promise<void> | undefined;
 
   constructor(
     readonly modelId: string,
@@ -37,7 +41,13 @@ export class RunCache {
     capture: string[] = [],
   ) {
     this.patterns = [...new Set(capture)];
-    this.out = forward(model, tokens, { path, interventions, capture: this.patterns, keepResiduals: true });
+    this.out = forward(model, tokens, { path, interventions, capture: this.patterns, keepResiduals: true, watch: this.watch });
+  }
+
+  /** Fails (every time it is asked) when the run's residual or logits went NaN/±Inf, naming the step and hook. */
+  assertFinite(): Promise<void> {
+    this.finite ??= this.watch.settle();
+    return this.finite;
   }
 
   /**
@@ -96,5 +106,6 @@ export class RunCache {
 
   dispose(): void {
     disposeForward(this.out);
+    this.watch.dispose();
   }
 }

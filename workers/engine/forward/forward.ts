@@ -3,7 +3,8 @@ import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
 import { activate, applyLinear, applyNorm, applyRope, embedTokens, softcap, unembed } from '../models/common/ops';
 import { ropeTables } from '../models/common/rope';
-import type { BlockWeights, LoadedModel } from '../models/common/types';
+import type { BlockWeights, LoadedModel, NonFiniteSink } from '../models/common/types';
+import { checkpointLabels } from './finite';
 import { checkHookName, hookMatcher, intervene } from './hooks';
 
 export interface ForwardOptions {
@@ -28,6 +29,11 @@ export interface ForwardOptions {
    * interventions would see the batch, so callers batch only runs without them.
    */
   rows?: number;
+  /**
+   * Record this forward's finiteness (forward/finite.ts); defaults to the model's watch.
+   * Costs one on-device sum per checkpoint (2S + 2), nothing read back here.
+   */
+  watch?: NonFiniteSink;
 }
 
 /** Device tensors the caller owns and must dispose. */
@@ -115,7 +121,14 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
     return y;
   };
 
-  const release = (): void => tf.dispose([...captures.values(), ...residuals]);
+  const watch = opts.watch ?? model.watch;
+  /** Device scalars, one per checkpoint (finite.ts): the sum is finite iff no element is NaN/±Inf. */
+  const sums: tf.Scalar[] = [];
+  const check = (x: tf.Tensor): void => {
+    if (watch) sums.push(tf.sum(x));
+  };
+  let health: tf.Tensor1D | undefined;
+  const release = (): void => tf.dispose([...captures.values(), ...residuals, ...(health ? [health] : [])]);
   let logits: tf.Tensor2D;
   try {
   logits = tf.tidy(() => {
@@ -126,6 +139,7 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
       const pe = B > 1 ? tf.tile(first, [B, 1]) as tf.Tensor2D : first;
       h = tf.add(h, hook('hook_pos_embed', pe));
     }
+    check(h);
     let cos: tf.Tensor3D | undefined;
     let sin: tf.Tensor3D | undefined;
     if (a.rotaryDims > 0) {
@@ -143,11 +157,15 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
     };
     opts.path.forEach((layer, s) => {
       if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
-      h = block(`blocks.${s}`, w.blocks[layer] as BlockWeights, h, hook, maskFor, cos, sin, model, B);
+      h = block(`blocks.${s}`, w.blocks[layer] as BlockWeights, h, hook, maskFor, cos, sin, model, B, check);
+      check(h);
     });
     if (opts.keepResiduals) residuals.push(tf.keep(h.clone()));
     const nf = hook('ln_final.hook_normalized', applyNorm(h, w.lnFinal));
-    return opts.logits === false ? tf.zeros([T, 0]) as tf.Tensor2D : unembed(nf, w.unembed, a.finalSoftcap);
+    const out = opts.logits === false ? tf.zeros([T, 0]) as tf.Tensor2D : unembed(nf, w.unembed, a.finalSoftcap);
+    if (opts.logits !== false) check(out);
+    if (watch) health = tf.keep(tf.stack(sums) as tf.Tensor1D);
+    return out;
   });
   } catch (e) {
     release();
@@ -160,6 +178,7 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
       fail(`intervention hook ${iv.hook} is never reached by this model and path`);
     }
   }
+  if (watch && health) watch.add(health, checkpointLabels(opts.path, opts.logits !== false), opts.path, T);
   return { logits, captures, residuals };
 }
 
@@ -167,7 +186,7 @@ type Hook = <R extends tf.Tensor>(name: string, x: R) => R;
 
 function block(
   p: string, b: BlockWeights, hIn: tf.Tensor2D, hook: Hook, maskFor: (w?: number) => tf.Tensor2D,
-  cos: tf.Tensor3D | undefined, sin: tf.Tensor3D | undefined, model: LoadedModel, B = 1,
+  cos: tf.Tensor3D | undefined, sin: tf.Tensor3D | undefined, model: LoadedModel, B: number, check: (x: tf.Tensor) => void,
 ): tf.Tensor2D {
   const a = model.arch;
   const T = hIn.shape[0];
@@ -208,6 +227,7 @@ function block(
   if (b.postAttnNorm) attnOut = applyNorm(attnOut, b.postAttnNorm);
   attnOut = hook(`${p}.hook_attn_out`, attnOut);
   const mid = hook(`${p}.hook_resid_mid`, tf.add<tf.Tensor2D>(x, attnOut));
+  check(mid);
   const n2 = hook(`${p}.ln2.hook_normalized`, applyNorm(a.parallelResidual ? x : mid, b.ln2));
   const pre = applyLinear(n2, b.gate ?? b.up);
   const post = hook(`${p}.mlp.hook_post`, b.gate ? tf.mul<tf.Tensor2D>(activate(pre, a.activation), applyLinear(n2, b.up)) : activate(pre, a.activation));

@@ -93,7 +93,17 @@ export interface ModelWeights {
   unembed: UnembedBlock[];
 }
 
+/** Where forwards record their finiteness sums (forward/finite.ts's FiniteWatch). */
+export interface NonFiniteSink {
+  add(sums: tf.Tensor1D, labels: string[], path: number[], tokens: number): void;
+}
+
 export interface LoadedModel {
   arch: ArchConfig;
   weights: ModelWeights;
+  /**
+   * Set on the copy of the model an analysis is handed (Engine.analyze): every forward of
+   * it records its finiteness there, read back once when the analysis ends.
+   */
+  watch?: NonFiniteSink;
 }
