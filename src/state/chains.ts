@@ -1,7 +1,7 @@
 /** Chain search (CoLa) for the current prompt, with progress and cancel. */
 import type { ChainSearchSettings } from '../contracts/chain-search';
 import { engine } from '../services/engine';
-import { cancelJob, runJob } from './job';
+import { cancelJob, cancelledError, runJob } from './job';
 import { get, set } from './store';
 
 /** Target ids for the chain search: the typed continuation as it tokenizes after the prompt, else the full model's next token. */
@@ -31,10 +31,12 @@ export async function runChainSearch(): Promise<void> {
   const prompt = s.run.ref.tokens;
   set({ error: null });
   await runJob({
-    slot: 'chains', mode: 'refuse', stamp: 'chains', label: 'chain search',
+    // A cancel keeps the chains already evaluated (the result is marked partial).
+    slot: 'chains', mode: 'refuse', stamp: 'chains', label: 'chain search', keepOnCancel: true,
     scope: () => [get().model, promptKey()],
-    work: async ({ jobId, progress }) => {
+    work: async ({ jobId, progress, alive }) => {
       const target = await chainTargetIds(model, prompt);
+      if (!alive()) throw cancelledError();
       return engine.analyze(jobId, 'chain-search', { model, options: { ...s.chainSettings, examples: [{ prompt, target }] } }, progress);
     },
     done: (chains) => set({ chains }),

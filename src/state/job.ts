@@ -53,10 +53,19 @@ export interface JobSpec<K extends JobSlot, T> {
   errorPrefix?: string;
   /** Called when the job fails (also when it was cancelled or is stale), e.g. to clear partial state. */
   onFail?: () => void;
+  /**
+   * For work whose engine analysis answers a cancel with a partial result (skip sweep, chain
+   * search, tuned-lens training): a cancel keeps the slot, marked `cancelling`, until the
+   * engine answers, and that answer is stored by `done` like any result (still only when
+   * current). A cancel that reaches work before its engine call should throw cancelledError().
+   */
+  keepOnCancel?: boolean;
 }
 
 /** Job ids cancelled from the page (a queued job may not have reached the engine yet). */
 const cancelled = new Set<number>();
+/** Job ids whose partial result is kept on cancel (JobSpec.keepOnCancel). */
+const keeping = new Set<number>();
 
 function current<K extends JobSlot>(slot: K, jobId: number): boolean {
   return get().jobs[slot]?.jobId === jobId;
@@ -89,6 +98,9 @@ export async function runJob<K extends JobSlot, T>(spec: JobSpec<K, T>): Promise
   // Taken now: the job computes for the inputs as they are when it starts.
   const stampAt = spec.stamp ? stampNow(spec.stamp, get()) : undefined;
   const alive = (): boolean => current(slot, jobId) && !cancelled.has(jobId) && same(before, scopeValues(scope));
+  // A cancelled keepOnCancel job still delivers: its answer is the partial result.
+  const deliverable = (): boolean => current(slot, jobId) && (!cancelled.has(jobId) || keeping.has(jobId)) && same(before, scopeValues(scope));
+  if (spec.keepOnCancel) keeping.add(jobId);
   setSlot(slot, { jobId, label: spec.label ?? slot, progress: null });
   const progress = (p: JobProgress[K]): void => {
     if (!alive()) return;
@@ -98,7 +110,7 @@ export async function runJob<K extends JobSlot, T>(spec: JobSpec<K, T>): Promise
   };
   try {
     const result = await spec.work({ jobId, progress, alive });
-    if (!alive()) {
+    if (!deliverable()) {
       if (current(slot, jobId)) setSlot(slot, undefined);
       spec.onFail?.();
       return undefined;
@@ -116,16 +128,20 @@ export async function runJob<K extends JobSlot, T>(spec: JobSpec<K, T>): Promise
     return undefined;
   } finally {
     cancelled.delete(jobId);
+    keeping.delete(jobId);
   }
 }
 
-/** Cancels the job in a slot: the engine stops it, the page forgets it at once. */
+/**
+ * Cancels the job in a slot: the engine stops it; the page forgets it at once, or, for a
+ * keepOnCancel job, marks it `cancelling` and waits for its partial result.
+ */
 export function cancelJob(slot: JobSlot): void {
   const j = get().jobs[slot];
-  if (!j) return;
+  if (!j || cancelled.has(j.jobId)) return;
   cancelled.add(j.jobId);
   engine.cancel(j.jobId);
-  setSlot(slot, undefined);
+  setSlot(slot, keeping.has(j.jobId) ? { ...j, cancelling: true } : undefined);
 }
 
 /** Forgets every job (the engine restarted: none of them will finish). */

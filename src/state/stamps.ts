@@ -70,7 +70,8 @@ export function stampNow(name: ResultName, s: State): Stamp {
     case 'chains':
       return { model: run.model, prompt: run.prompt, settings: JSON.stringify([s.chainTarget, s.chainSettings]) };
     case 'tunedComparison':
-      return { model: run.model, ...(s.tunedTexts.trim() ? {} : { prompt: s.prompt }), settings: JSON.stringify([s.tunedArtifact, s.tunedTexts.trim()]) };
+      // An empty text box means the default texts (src/state/tuned.ts), not the prompt.
+      return { model: run.model, settings: JSON.stringify([s.tunedArtifact, s.tunedTexts.trim()]) };
     case 'compare':
       return { ...withLive, settings: JSON.stringify([s.compareMode, s.compareMode === 'model' ? modelSerial(s.compareModel) : null]) };
   }

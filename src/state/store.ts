@@ -9,7 +9,8 @@ import type { DepthProfile } from '../contracts/depth-profile';
 import type { PathEffect } from '../contracts/path-effect';
 import type { ResidualResult } from '../contracts/residual';
 import type { SkipMode, SkipSweepResult } from '../contracts/skip-sweep';
-import type { TunedLensInfo, TunedTrainSettings } from '../contracts/tuned-lens';
+import { TUNED_TRAIN_DEFAULTS, type TunedLensInfo, type TunedTrainProgress, type TunedTrainSettings } from '../contracts/tuned-lens';
+import type { TunedTrainingSummary } from './tuned';
 import type { AttentionResult, BackendInfo, LoadSummary, MemoryReport, RunSummary } from '../contracts/engine-api';
 import type { LoadProgress } from '../contracts/model';
 import type { KlDirection, LensResult } from '../contracts/lens';
@@ -34,7 +35,7 @@ export interface JobProgress {
   effect: never;
   sweep: Progress;
   chains: Progress & { best: ChainScore };
-  tuned: Progress & { loss: number };
+  tuned: TunedTrainProgress;
   tunedCompare: never;
   compare: never;
   compareLoad: LoadProgress;
@@ -46,6 +47,8 @@ export interface JobState<P = unknown> {
   jobId: number;
   label: string;
   progress: P | null;
+  /** Cancelled, waiting for the engine's partial result (JobSpec.keepOnCancel). */
+  cancelling?: boolean;
 }
 export type Jobs = { [K in JobSlot]?: JobState<JobProgress[K]> };
 
@@ -117,6 +120,8 @@ export interface DepthSlice {
   tunedTexts: string;
   tunedLosses: number[] | null;
   tunedComparison: { logit: number[]; tuned: number[] } | null;
+  /** The last training's outcome (partial, warning) and measured step time (src/state/tuned.ts). */
+  tunedTraining: TunedTrainingSummary | null;
   /** Side by side: B is the same model on all layers ('path') or another model ('model'), aligned by relative depth. */
   compareMode: 'path' | 'model';
   /** Model B, loaded into the same engine beside the current model (its own model id). */
@@ -172,10 +177,11 @@ export const initialState: State = {
   chainTargetPreview: null,
   tunedArtifact: null,
   tunedInfo: null,
-  tunedSettings: { steps: 60, lr: 0.1, momentum: 0.9, weightDecay: 1e-3, batchTokens: 256, seed: 0 },
+  tunedSettings: { steps: TUNED_TRAIN_DEFAULTS.steps, lr: TUNED_TRAIN_DEFAULTS.lr, momentum: TUNED_TRAIN_DEFAULTS.momentum, weightDecay: TUNED_TRAIN_DEFAULTS.weightDecay, batchTokens: TUNED_TRAIN_DEFAULTS.batchTokens, seed: TUNED_TRAIN_DEFAULTS.seed },
   tunedTexts: '',
   tunedLosses: null,
   tunedComparison: null,
+  tunedTraining: null,
   compareMode: 'path',
   compareModel: null,
   compareProfiles: null,

@@ -1,7 +1,7 @@
 /** Skip sweep over a prompt set, with progress and cancel. */
 import type { SkipMode } from '../contracts/skip-sweep';
 import { engine } from '../services/engine';
-import { cancelJob, runJob } from './job';
+import { cancelJob, cancelledError, runJob } from './job';
 import { get, set } from './store';
 
 export function lines(text: string): string[] {
@@ -21,10 +21,12 @@ export async function runSweep(): Promise<void> {
   }
   set({ error: null });
   await runJob({
-    slot: 'sweep', mode: 'refuse', scope: 'model', stamp: 'sweep', label: 'skip sweep',
-    work: async ({ jobId, progress }) => {
+    // A cancel keeps the layers already swept (the result is marked partial).
+    slot: 'sweep', mode: 'refuse', scope: 'model', stamp: 'sweep', label: 'skip sweep', keepOnCancel: true,
+    work: async ({ jobId, progress, alive }) => {
       const prompts: number[][] = [];
       for (const t of texts) prompts.push((await engine.call((e) => e.encode(model.modelId, t))).map((v) => v.id));
+      if (!alive()) throw cancelledError();
       return engine.analyze(jobId, 'skip-sweep', { model: model.modelId, options: { prompts, modes: s.sweepModes } }, progress);
     },
     done: (sweep) => set({ sweep }),

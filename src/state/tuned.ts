@@ -1,17 +1,65 @@
 /** Tuned lens: load one (an engine artifact), train one with progress, compare it with the logit lens. */
-import type { TunedTrainSettings } from '../contracts/tuned-lens';
+import type { PartialInfo } from '../contracts/partial';
+import { TUNED_DEFAULT_TEXTS_URL, type TunedTrainSettings, type TunedTrainWarning } from '../contracts/tuned-lens';
 import { engine } from '../services/engine';
 import { refreshMemory } from './engine';
-import { cancelJob, message, runJob } from './job';
+import { cancelJob, cancelledError, message, runJob } from './job';
 import { refreshLens } from './lens';
 import { setView } from './run';
 import { lines } from './sweep';
 import { get, set } from './store';
 
-/** Training (or comparison) texts: the lines typed, else the current prompt. */
-function tunedCorpus(): string[] {
+/** The last training: how far it got, its warning, and its measured step time (for the next estimate). */
+export interface TunedTrainingSummary {
+  /** Model id it was trained for. */
+  model: string;
+  done: number;
+  total: number;
+  partial: PartialInfo | null;
+  warning: TunedTrainWarning | null;
+  /** Mean engine time of its last few steps, ms (null: no step finished). */
+  msPerStep: number | null;
+  batchTokens: number;
+}
+
+let defaultTexts: Promise<string[]> | undefined;
+
+/**
+ * The default training texts (when the box is empty): documents of the demo model's own
+ * training lines (public/models/demo/lens-texts.json, scripts/demo/lens_texts.py); the
+ * engine test of the defaults trains on the same file.
+ */
+function defaultCorpus(): Promise<string[]> {
+  defaultTexts ??= (async () => {
+    const url = new URL(TUNED_DEFAULT_TEXTS_URL, document.baseURI).href;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`the default tuned-lens texts could not be fetched from ${url} (HTTP ${res.status}); type some training text`);
+    const body = (await res.json()) as { texts?: unknown };
+    const texts = Array.isArray(body.texts) ? body.texts.filter((t): t is string => typeof t === 'string' && t.length > 0) : [];
+    if (texts.length === 0) throw new Error(`${url} holds no texts; type some training text`);
+    return texts;
+  })();
+  defaultTexts.catch(() => { defaultTexts = undefined; });
+  return defaultTexts;
+}
+
+/** Training (or comparison) texts: the lines typed, else the default texts. */
+async function tunedCorpus(): Promise<string[]> {
   const t = lines(get().tunedTexts);
-  return t.length ? t : get().prompt ? [get().prompt] : [];
+  return t.length ? t : defaultCorpus();
+}
+
+/** Steps the page's measured step time averages over (the first steps also compile device programs). */
+const TIMING_STEPS = 5;
+
+/**
+ * The time a training with `settings` would take, from the last training of this model
+ * (its measured time per step, scaled by tokens per step): null when none was measured.
+ */
+export function tunedEstimate(settings: TunedTrainSettings, last: TunedTrainingSummary | null, model: string | undefined): { seconds: number; basis: string } | null {
+  if (!last || last.model !== model || last.msPerStep === null) return null;
+  const perStep = last.msPerStep / 1000 * (settings.batchTokens / last.batchTokens);
+  return { seconds: perStep * settings.steps, basis: `${(last.msPerStep / 1000).toFixed(1)} s per ${last.batchTokens}-token step measured in the last training of this model` };
 }
 
 async function encodeAll(model: string, texts: string[]): Promise<number[][]> {
@@ -46,28 +94,38 @@ export async function loadTunedLensFile(file: File): Promise<void> {
 }
 
 export async function trainTunedLens(): Promise<void> {
-  const texts = tunedCorpus();
   const model = get().model;
-  if (!model || texts.length === 0 || get().jobs.tuned) {
-    if (texts.length === 0) set({ error: 'Give the tuned lens some training text (one line per text).' });
-    return;
-  }
-  set({ tunedLosses: [], error: null });
+  if (!model || get().jobs.tuned) return;
+  const settings = get().tunedSettings;
+  const stepMs: number[] = [];
+  set({ tunedLosses: [], tunedTraining: null, error: null });
   const r = await runJob({
-    slot: 'tuned', mode: 'refuse', scope: 'model', label: 'tuned-lens training',
-    work: async ({ jobId, progress }) => {
-      const ids = await encodeAll(model.modelId, texts);
-      return engine.analyze(jobId, 'tuned-train', { model: model.modelId, options: { ...get().tunedSettings, texts: ids } }, progress);
+    slot: 'tuned', mode: 'refuse', scope: 'model', label: 'tuned-lens training', keepOnCancel: true,
+    work: async ({ jobId, progress, alive }) => {
+      const ids = await encodeAll(model.modelId, await tunedCorpus());
+      // Cancelled while encoding: the engine never saw this job, so it could not stop it.
+      if (!alive()) throw cancelledError();
+      return engine.analyze(jobId, 'tuned-train', { model: model.modelId, options: { ...settings, texts: ids } }, progress);
     },
-    onProgress: (p) => set({ tunedLosses: [...(get().tunedLosses ?? []), p.loss] }),
+    onProgress: (p) => {
+      if (p.phase !== 'train') return;
+      stepMs.push(p.ms);
+      set({ tunedLosses: [...(get().tunedLosses ?? []), p.loss] });
+    },
     done: (r) => {
       useLens(r.artifact);
-      set({ tunedArtifact: r.artifact, tunedInfo: r.info, tunedLosses: Array.from(r.losses) });
+      const recent = stepMs.slice(-TIMING_STEPS);
+      const training: TunedTrainingSummary = {
+        model: model.modelId, done: r.losses.length, total: settings.steps, partial: r.partial ?? null, warning: r.warning ?? null,
+        msPerStep: recent.length ? recent.reduce((a, v) => a + v, 0) / recent.length : null, batchTokens: settings.batchTokens,
+      };
+      set({ tunedArtifact: r.artifact, tunedInfo: r.info, tunedLosses: Array.from(r.losses), tunedTraining: training, tunedComparison: null });
     },
   });
   if (!r) return;
   void refreshMemory();
-  await compareTunedLens();
+  // A cancelled training is not compared on its own (the user stopped to save time); the button does it.
+  if (!r.partial) await compareTunedLens();
 }
 
 export function cancelTunedTraining(): void {
@@ -75,12 +133,11 @@ export function cancelTunedTraining(): void {
 }
 
 export async function compareTunedLens(): Promise<void> {
-  const texts = tunedCorpus();
   const { model, tunedArtifact: lens } = get();
-  if (!model || !lens || texts.length === 0) return;
+  if (!model || !lens) return;
   await runJob({
     slot: 'tunedCompare', stamp: 'tunedComparison', scope: () => [get().model, get().tunedArtifact],
-    work: async ({ jobId }) => engine.analyze(jobId, 'tuned-compare', { model: model.modelId, options: { texts: await encodeAll(model.modelId, texts), lens } }),
+    work: async ({ jobId }) => engine.analyze(jobId, 'tuned-compare', { model: model.modelId, options: { texts: await encodeAll(model.modelId, await tunedCorpus()), lens } }),
     done: (r) => set({ tunedComparison: { logit: Array.from(r.logit), tuned: Array.from(r.tuned) } }),
   });
 }

@@ -1,3 +1,4 @@
+import { partialText } from '../../contracts/partial';
 import { cancelChainSearch, runChainSearch, setChainSettings, setChainTarget } from '../../state/chains';
 import { setPath } from '../../state/run';
 import { get, useStore } from '../../state/store';
@@ -39,12 +40,13 @@ export function ChainView() {
         {job && (
           <span data-testid="chain-progress">
             <progress max={st.budget} value={done} /> {done}/{job.progress?.total ?? st.budget} chains{best ? `, best ${best.notation} (${fmtNum(best.reward)})` : ''}
-            {' '}<button type="button" data-testid="chain-cancel" onClick={cancelChainSearch}>Cancel</button>
+            {' '}{job.cancelling ? <span data-testid="chain-cancelling">cancelling… keeping the chains already evaluated</span> : <button type="button" data-testid="chain-cancel" onClick={cancelChainSearch}>Cancel</button>}
           </span>
         )}
         {res && <ExportBar name="chain-search" json={() => ({ kind: 'chain-search', permalink: location.href, settings: get().chainSettings, target: get().chainTarget, ...get().chains })} csv={() => [['notation', 'chain', 'length', 'reward', 'logprob', 'exact'], ...rows.map((r) => [r.notation, r.chain.join(' '), r.length, r.reward, r.logprob, r.exact])]} />}
       </div>
       <StaleNote name="chains" slot="chains" rerun={() => void runChainSearch()} />
+      {res?.partial && <p className="partial" role="status" data-testid="chain-partial">cancelled — partial result ({partialText(res.partial)} evaluated): the best chains among those</p>}
       {res && (
         <table className="summaries chains-table" data-testid="chain-results">
           <caption><Term id="chain-mcts" compact /> {res.evaluations} chains evaluated{res.exhausted ? ' (every chain)' : ''}; reward = {st.mode === 'logprob' ? 'mean log p(target)' : 'exact-match share'} − {st.lengthPenalty} × length / layers</caption>

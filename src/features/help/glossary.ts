@@ -29,9 +29,9 @@ export const GLOSSARY = {
   'lens-kind': { label: 'decode with', definition: 'Logit lens = decode each residual as it is; tuned lens = through the loaded or trained per-layer translators first.', anchor: 'lens-kind' },
   // Tuned lens
   'tuned-translators': { label: 'tuned-lens translators', definition: 'Row i decoded as W_U·N(h + h·A_iᵀ + b_i); a zero translator is the logit lens.', anchor: 'tuned-translators' },
-  'tuned-training': { label: 'training texts', definition: 'Texts the translators learn on (one per line; empty = the prompt): per layer, minimise KL(P_final ‖ P_lens) with the model frozen.', anchor: 'tuned-training' },
+  'tuned-training': { label: 'training texts', definition: 'Texts the translators learn on (one per line; empty = the built-in texts, documents of the demo model\'s training text): per layer, minimise KL(P_final ‖ P_lens) with the model frozen.', anchor: 'tuned-training' },
   'tuned-steps': { label: 'steps', definition: 'Optimiser steps (SGD, Nesterov momentum 0.9, weight decay 1e-3, gradient norm clipped at 1).', anchor: 'tuned-steps' },
-  'tuned-lr': { label: 'learning rate', definition: 'Peak SGD learning rate, decayed linearly to 0 by the last step (default 0.1).', anchor: 'tuned-lr' },
+  'tuned-lr': { label: 'learning rate', definition: 'Peak SGD learning rate, decayed linearly to 0 by the last step (default 0.3; training stops if the loss rises).', anchor: 'tuned-lr' },
   'tuned-batch-tokens': { label: 'tokens per step', definition: 'Tokens of the training texts in each step\'s batch (tuned-lens uses 2^18).', anchor: 'tuned-batch-tokens' },
   'tuned-loss': { label: 'training loss', definition: 'Mean over layers of the batch\'s KL(P_final ‖ P_lens), nats, before each update; step 0 = the logit lens.', anchor: 'tuned-loss' },
   'tuned-compare': { label: 'logit vs tuned lens', definition: 'Per layer input, the mean KL(P_final ‖ P_row) over all positions of the texts, nats; lower = closer to the output.', anchor: 'tuned-compare' },

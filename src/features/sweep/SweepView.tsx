@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { lineChart } from '../../charts/line-chart';
 import { matrixHeatmap } from '../../charts/matrix-heatmap';
 import { SvgMount } from '../../app/SvgMount';
+import { partialText } from '../../contracts/partial';
 import type { SkipMode } from '../../contracts/skip-sweep';
 import { cancelSweep, runSweep, setSweepPrompts, toggleSweepMode } from '../../state/sweep';
 import { get, useStore } from '../../state/store';
@@ -26,12 +27,14 @@ export function SweepView() {
     if (!sweep) return null;
     const entries = Object.entries(sweep.modes) as [SkipMode, NonNullable<(typeof sweep.modes)[SkipMode]>][];
     const ticks = sweep.path.map((l) => `L${l}`);
+    // A partial (cancelled) sweep holds the first `done` skipped layers only.
+    const skipped = ticks.slice(0, sweep.partial?.done ?? ticks.length);
     const out = lineChart(entries.map(([m, r]) => ({ name: MODE_LABEL[m], values: r.outputL2 })), { xLabel: 'skipped layer', yLabel: 'max ‖Δ softmax‖₂ at the output', xTicks: ticks, bars: true });
     const whole = sweep.modes.layer ?? entries[0]?.[1];
     const effect = whole ? matrixHeatmap({
       // True values: effects above 1 (up to ~3) are drawn hatched and counted in the legend, not clipped.
       values: whole.effect.map((row) => Array.from(row)),
-      rowLabels: ticks, colLabels: ticks, rowTitle: 'skipped layer', colTitle: 'later layer', valueTitle: 'relative change of Δ_l, ‖Δ_l − Δ′_l‖/‖Δ_l‖ (ratio)',
+      rowLabels: skipped, colLabels: ticks, rowTitle: 'skipped layer', colTitle: 'later layer', valueTitle: 'relative change of Δ_l, ‖Δ_l − Δ′_l‖/‖Δ_l‖ (ratio)',
       domain: [0, 1],
     }) : null;
     return { out, effect, entries };
@@ -49,7 +52,7 @@ export function SweepView() {
         {job && (
           <span data-testid="sweep-progress">
             <progress max={p?.total || 1} value={p?.done ?? 0} /> {p?.done ?? 0}/{p?.total || '…'} runs
-            {' '}<button type="button" data-testid="sweep-cancel" onClick={cancelSweep}>Cancel</button>
+            {' '}{job.cancelling ? <span data-testid="sweep-cancelling">cancelling… keeping the layers already swept</span> : <button type="button" data-testid="sweep-cancel" onClick={cancelSweep}>Cancel</button>}
           </span>
         )}
         {sweep && <ExportBar name="skip-sweep" json={() => ({ kind: 'skip-sweep', permalink: location.href, ...get().sweep })} svg={() => charts?.effect ?? charts?.out ?? null} csv={() => {
@@ -66,9 +69,12 @@ export function SweepView() {
       <StaleNote name="sweep" slot="sweep" rerun={() => void runSweep()} />
       {sweep && charts && (
         <>
+          {sweep.partial && <p className="partial" role="status" data-testid="sweep-partial">cancelled — partial result ({partialText(sweep.partial)} skipped; the rest were not run)</p>}
           <p data-testid="sweep-depth">
             <Term id="depth-score" compact />{' '}
-            {charts.entries.map(([m, r]) => `${MODE_LABEL[m]}: depth score ${fmtNum(r.depthScore)} of ${sweep.path.length - 1}`).join(' · ')} · {sweep.prompts} prompt{sweep.prompts > 1 ? 's' : ''}
+            {sweep.partial
+              ? `depth score: needs every layer (${partialText(sweep.partial)} swept)`
+              : charts.entries.map(([m, r]) => `${MODE_LABEL[m]}: depth score ${fmtNum(r.depthScore)} of ${sweep.path.length - 1}`).join(' · ')} · {sweep.prompts} prompt{sweep.prompts > 1 ? 's' : ''}
           </p>
           <div className="chart-grid">
             <figure><figcaption><Term id="skip-output">Effect of skipping each layer on the output</Term></figcaption><SvgMount svg={charts.out} testId="sweep-output" /></figure>
