@@ -153,7 +153,7 @@ describe('tuned-lens training: cancel and divergence', () => {
       expect(part.stopped).toMatchObject({ reason: 'cancelled', done: k, total: 8 });
       expect(Array.from(part.losses)).toEqual(Array.from(full.losses.subarray(0, k)));
       // The partial lens, scored on the batch, gives the uncancelled run's step-k loss.
-      const lossK = tf.tidy(() => tf.stack(fixed.h.map((h, i) => lensKlLoss(model, h, fixed.finalLp, part.lens.weights[i] as tf.Tensor2D, part.lens.biases[i] as tf.Tensor1D))).mean());
+      const lossK = tf.tidy(() => tf.mean(tf.stack(fixed.h.map((h, i) => lensKlLoss(model, h, fixed.finalLp, part.lens.weights[i] as tf.Tensor2D, part.lens.biases[i] as tf.Tensor1D)))));
       const got = (await lossK.data())[0] as number;
       lossK.dispose();
       expect(Math.abs(got - (full.losses[k] as number))).toBeLessThanOrEqual(1e-5 * Math.max(1, got));
