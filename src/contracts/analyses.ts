@@ -8,6 +8,7 @@ import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from 
 import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
+import type { LatentOptions, LatentProgress, LatentResult } from './latent';
 import type { PathEffect, PathEffectOptions } from './path-effect';
 import type { ResidualOptions, ResidualResult } from './residual';
 import type { LensOptions, LensResult } from './lens';
@@ -30,6 +31,7 @@ export interface AnalysisMap {
   'tuned-compare': { options: TunedCompareOptions; result: TunedCompareResult; progress: never };
   extract: { options: ExtractOptions; result: ExtractResult; progress: ExtractProgress };
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
+  latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
 }
 
 export type AnalysisKind = keyof AnalysisMap;

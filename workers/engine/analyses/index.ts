@@ -9,6 +9,7 @@ import { chainSearchAnalysis } from './chain-search';
 import { ckaAnalysis } from './cka';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
+import { latentAnalysis } from './latent';
 import { lensAnalysis } from './logit-lens';
 import { pathEffectAnalysis } from './path-effect';
 import { residualAnalysis } from './residual';
@@ -31,4 +32,5 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'tuned-compare': tunedCompareAnalysis,
   extract: extractAnalysis,
   cka: ckaAnalysis,
+  latent: latentAnalysis,
 };

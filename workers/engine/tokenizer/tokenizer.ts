@@ -77,6 +77,16 @@ export class TextTokenizer {
     return this.tok.decode(ids);
   }
 
+  /** The id of a raw vocabulary entry as tokenizer.json stores it ("Ġdog", "▁dog", "<0xE4>"), if any. */
+  tokenId(raw: string): number | undefined {
+    return this.tok.token_to_id(raw);
+  }
+
+  /** Byte-level BPE (vocabulary entries are bytes as GPT-2 stand-in characters) rather than SentencePiece-style pieces. */
+  get isByteLevel(): boolean {
+    return this.byteLevel;
+  }
+
   piece(id: number): string {
     const raw = this.tok.id_to_token(id);
     return raw === undefined ? `<${id}>` : displayPiece(raw, this.byteLevel);
