@@ -9,6 +9,7 @@ import { StrataError, fail } from './engine/errors';
 import type { Command } from './node/cli-args';
 import { ckaCommand } from './node/cka-command';
 import { extractCommand } from './node/extract-command';
+import { latentCommand } from './node/latent-command';
 import { residualCommand } from './node/residual-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
 import { traceCommand } from './node/trace-command';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   'skip-sweep': skipSweepCommand,
   extract: extractCommand,
   cka: ckaCommand,
+  latent: latentCommand,
 };
 
 const HELP = [
