@@ -29,12 +29,16 @@ export async function pathSource(path: string): Promise<ByteSource> {
   };
 }
 
-/** A checkpoint folder on disk. */
+/** A checkpoint folder on disk, or a single .gguf file. */
 export async function dirFileSet(dir: string): Promise<FileSet> {
   let entries: string[];
   try {
     const st = await stat(dir);
-    if (!st.isDirectory()) fail(`--model ${dir} is not a directory`);
+    if (st.isFile() && dir.toLowerCase().endsWith('.gguf')) {
+      const src = await pathSource(dir);
+      return { label: dir, names: () => [src.name], open: (n) => (n === src.name ? src : undefined) };
+    }
+    if (!st.isDirectory()) fail(`--model ${dir} is neither a directory nor a .gguf file`);
     entries = await readdir(dir);
   } catch (e) {
     if (e instanceof Error && 'code' in e && e.code === 'ENOENT') fail(`model directory ${dir} does not exist`);

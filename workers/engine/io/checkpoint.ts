@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { openGgufCheckpoint } from './gguf-checkpoint';
 import { readSafetensorsHeader, type TensorEntry } from './safetensors';
 import { readJson, type ByteSource, type FileSet } from './source';
 
@@ -29,6 +30,10 @@ async function readObject(src: ByteSource, label: string): Promise<Record<string
  */
 export async function openCheckpoint(files: FileSet): Promise<Checkpoint> {
   const configSrc = files.open('config.json');
+  // A GGUF file carries its own config and tokenizer (io/gguf-checkpoint.ts).
+  const gguf = files.names().filter((n) => n.toLowerCase().endsWith('.gguf'));
+  if (!configSrc && gguf.length === 1) return openGgufCheckpoint(files.open(gguf[0] as string) as ByteSource);
+  if (!configSrc && gguf.length > 1) fail(`${files.label} holds ${gguf.length} .gguf files (${gguf.join(', ')}); give one`);
   if (!configSrc) fail(`config.json not found in ${files.label}`);
   const config = await readObject(configSrc, `config.json in ${files.label}`);
 
