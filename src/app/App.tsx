@@ -6,6 +6,7 @@ import { LoadPanel } from '../features/load/LoadPanel';
 import { ChainView } from '../features/chains/ChainView';
 import { CompareView } from '../features/compare/CompareView';
 import { DatasetsView } from '../features/datasets/DatasetsView';
+import { CkaView } from '../features/cka/CkaView';
 import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
@@ -65,6 +66,7 @@ export function App() {
             <button type="button" data-testid="tab-tuned" className={view === 'tuned' ? 'on' : ''} onClick={() => setView('tuned')}>Tuned lens</button>
             <button type="button" data-testid="tab-compare" className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')}>Compare</button>
             <button type="button" data-testid="tab-datasets" className={view === 'datasets' ? 'on' : ''} onClick={() => setView('datasets')}>Datasets</button>
+            <button type="button" data-testid="tab-cka" className={view === 'cka' ? 'on' : ''} onClick={() => setView('cka')}>CKA</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -74,6 +76,7 @@ export function App() {
           {view === 'tuned' && <TunedLensView />}
           {view === 'compare' && <CompareView />}
           {view === 'datasets' && <DatasetsView />}
+          {view === 'cka' && <CkaView />}
         </main>
       </div>
     </div>

@@ -15,7 +15,7 @@ export const NO_RESULTS = {
   run: null, lens: null, attention: null, residual: null, effect: null, sweep: null, chains: null,
   tunedArtifact: null, tunedInfo: null, tunedLosses: null, tunedComparison: null, compareProfiles: null, stamps: {},
   // Activations are the old model's (and its artifact goes when that model is unloaded).
-  extractResult: null, chainTargetPreview: null,
+  extractResult: null, chainTargetPreview: null, cka: null,
   // The past-the-context line (and a question waiting) was about the old model's prompt.
   contextNote: null,
 } as const satisfies Partial<State>;

@@ -9,7 +9,7 @@
 import type { LoadSummary } from '../contracts/engine-api';
 import type { State } from './store';
 
-export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare';
+export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka';
 
 export interface Stamp {
   model: string;
@@ -74,6 +74,11 @@ export function stampNow(name: ResultName, s: State): Stamp {
       return { model: run.model, settings: JSON.stringify([s.tunedArtifact, s.tunedTexts.trim()]) };
     case 'compare':
       return { ...withLive, settings: JSON.stringify([s.compareMode, s.compareMode === 'model' ? modelSerial(s.compareModel) : null]) };
+    case 'cka': {
+      // Over a dataset, not the prompt: the model, the path and interventions (side A), the dataset, model B and the view's settings.
+      const c = s.ckaSettings;
+      return { model: run.model, path: livePath, settings: JSON.stringify([c, s.dataset?.id ?? null, c.mode === 'model' ? modelSerial(s.compareModel) : null]) };
+    }
   }
 }
 

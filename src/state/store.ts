@@ -18,12 +18,14 @@ import type { Intervention } from '../contracts/run';
 import type { Progress, RunRef } from '../contracts/run-ref';
 import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';
+import type { CkaProgress } from '../contracts/cka';
+import { CKA_INITIAL, type CkaSlice } from './cka-slice';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
 import type { ResultName, Stamp } from './stamps';
 import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka';
 
 /** What each kind of job reports while it runs (never: no progress, only busy). */
 export interface JobProgress {
@@ -39,6 +41,7 @@ export interface JobProgress {
   tunedCompare: never;
   compare: never;
   compareLoad: LoadProgress;
+  cka: CkaProgress;
 }
 export type JobSlot = keyof JobProgress;
 
@@ -145,7 +148,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice;
 
 export const initialState: State = {
   backend: null,
@@ -200,6 +203,8 @@ export const initialState: State = {
   extractSettings: { hooks: 'blocks.*.hook_resid_post', position: 'last', index: -1, limit: 0, batchTokens: EXTRACT_DEFAULTS.batchTokens, maxMiB: EXTRACT_DEFAULTS.maxBytes / 2 ** 20 },
   extractJob: null,
   extractResult: null,
+  // CKA slice (src/state/cka.ts).
+  ...CKA_INITIAL,
 };
 
 export const useStore = create<State>()(() => initialState);
