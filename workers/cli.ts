@@ -11,6 +11,7 @@ import { ckaCommand } from './node/cka-command';
 import { extractCommand } from './node/extract-command';
 import { latentCommand } from './node/latent-command';
 import { residualCommand } from './node/residual-command';
+import { saeCommand } from './node/sae-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
 import { traceCommand } from './node/trace-command';
 import { onClosedPipe, oneLineErrors } from './node/process-guard';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   'skip-sweep': skipSweepCommand,
   extract: extractCommand,
   cka: ckaCommand,
+  sae: saeCommand,
   latent: latentCommand,
 };
 

@@ -6,6 +6,7 @@
 import type { AttentionOptions, AttentionResult } from './attention';
 import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
 import type { CkaOptions, CkaProgress, CkaResult } from './cka';
+import type { SaeOptions, SaeResult } from './sae';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { LatentOptions, LatentProgress, LatentResult } from './latent';
@@ -31,6 +32,7 @@ export interface AnalysisMap {
   'tuned-compare': { options: TunedCompareOptions; result: TunedCompareResult; progress: never };
   extract: { options: ExtractOptions; result: ExtractResult; progress: ExtractProgress };
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
+  sae: { options: SaeOptions; result: SaeResult; progress: never };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
 }
 

@@ -10,6 +10,7 @@ import type { ModelInfo } from '../../src/contracts/model';
 import type { Intervention } from '../../src/contracts/run';
 import type { ActivationSet } from './artifacts/activation-set';
 import type { Dataset } from './datasets';
+import { disposeSae, saeBytes, type Sae } from './artifacts/sae';
 import { fail } from './errors';
 import { disposeTunedLens, type TunedLens, type TunedLensInfo } from './analyses/tuned-lens';
 import type { LoadedModel } from './models/common/types';
@@ -30,6 +31,7 @@ export interface ModelEntry {
 
 export type Artifact =
   | { id: string; kind: 'tuned-lens'; model: string; label: string; lens: TunedLens; info: TunedLensInfo }
+  | { id: string; kind: 'sae'; model: string; label: string; sae: Sae }
   | { id: string; kind: 'dataset'; label: string; dataset: Dataset }
   | { id: string; kind: 'activations'; model: string; label: string; set: ActivationSet };
 
@@ -162,11 +164,13 @@ export class Registry {
     const a = this.artifacts.get(id);
     if (!a) return;
     if (a.kind === 'tuned-lens') disposeTunedLens(a.lens);
+    if (a.kind === 'sae') disposeSae(a.sae);
     this.artifacts.delete(id);
   }
 
   artifactInfo(a: Artifact): ArtifactInfo {
     const bytes = a.kind === 'tuned-lens' ? [...a.lens.weights, ...a.lens.biases].reduce((s, t) => s + t.size * 4, 0)
+      : a.kind === 'sae' ? saeBytes(a.sae)
       : a.kind === 'dataset' ? datasetBytes(a.dataset) : a.set.bytes;
     return { id: a.id, kind: a.kind, label: a.label, bytes, ...(a.kind !== 'dataset' ? { model: a.model } : {}) };
   }

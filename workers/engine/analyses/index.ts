@@ -7,6 +7,7 @@ import type { Analysis } from './analysis';
 import { attentionAnalysis } from './attention';
 import { chainSearchAnalysis } from './chain-search';
 import { ckaAnalysis } from './cka';
+import { saeAnalysis } from './sae';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
 import { latentAnalysis } from './latent';
@@ -32,5 +33,6 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'tuned-compare': tunedCompareAnalysis,
   extract: extractAnalysis,
   cka: ckaAnalysis,
+  sae: saeAnalysis,
   latent: latentAnalysis,
 };

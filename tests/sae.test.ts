@@ -1,0 +1,126 @@
+/**
+ * SAE loading and encode/decode against the independent float64 PyTorch reference
+ * (scripts/reference/sae.py → tests/golden/sae/gpt2.json): every architecture (standard,
+ * jumprelu, topk, topk with decoder-norm rescale, batchtopk, gated), every normalisation
+ * mode, apply_b_dec_to_input off, hook_z, v6 and legacy configs, log_threshold, Gemma Scope
+ * params.npz and sparsify (with a skip connection), to 1e-4 two-sided. Then the one-line
+ * refusals and the CLI contract.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SaeResult } from '../src/contracts/sae';
+import { addSae } from '../workers/engine/artifacts/sae-load';
+import type { Engine } from '../workers/engine/engine';
+import { bufferSource, type FileSet } from '../workers/engine/io/source';
+import { dirFileSet } from '../workers/node/fs-source';
+import { engineFor, maxAbsDiff } from './helpers/node-engine';
+
+interface SaeCase { name: string; sae: string; args: string[]; hook: string; architecture: string; dSae: number; topIds: number[][]; topActs: number[][]; l0: number[]; fve: number; cos: number[]; errNorm: number[] }
+const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[] };
+const EPS = 1e-4;
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await engineFor(golden.model);
+}, 60_000);
+
+async function load(path: string, o: { hook?: string; normScale?: number } = {}): Promise<string> {
+  return (await addSae(engine.registry, await dirFileSet(path), { path, ...o })).id;
+}
+
+function expectClose(got: number[], want: number[], what: string): void {
+  const { diff } = maxAbsDiff(got, want);
+  expect(diff, what).toBeLessThanOrEqual(EPS);
+}
+
+describe.each(golden.cases)('sae $name', (c) => {
+  it('matches the PyTorch reference to 1e-4', async () => {
+    const before = tf.memory().numTensors;
+    const normScale = c.args[0] === '--norm-scale' ? Number(c.args[1]) : undefined;
+    const id = await load(c.sae, normScale !== undefined ? { normScale } : {});
+    const r: SaeResult = await engine.analyze('sae', { run: { tokens: golden.ids }, options: { sae: id, topk: golden.k } });
+    expect(r.hook).toBe(c.hook);
+    expect(r.architecture).toBe(c.architecture);
+    expect(r.dSae).toBe(c.dSae);
+    expect(r.l0).toEqual(c.l0);
+    expectClose(r.topActs.flat(), c.topActs.flat(), 'topActs');
+    expectClose(r.cos, c.cos, 'cos');
+    expectClose(r.errNorm, c.errNorm, 'errNorm');
+    expect(Math.abs(r.fve - c.fve)).toBeLessThanOrEqual(EPS);
+    // Ids must agree wherever the ranking is not a near-tie and the feature is active.
+    c.topIds.forEach((ids, t) => ids.forEach((id2, j) => {
+      const a = c.topActs[t] as number[];
+      const gap = Math.min(j > 0 ? (a[j - 1] as number) - (a[j] as number) : Infinity, j + 1 < a.length ? (a[j] as number) - (a[j + 1] as number) : Infinity);
+      if ((a[j] as number) > 0 && gap > 1e-3) expect(r.topIds[t]?.[j], `${c.name} id at ${t},${j}`).toBe(id2);
+    }));
+    engine.registry.dropArtifact(id);
+    engine.registry.dropRuns();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('sae refusals, one line naming both sides', () => {
+  it('a d_in that is not the hook width', async () => {
+    const other = await engineFor('tests/fixtures/models/llama-gqa');
+    await expect(addSae(other.registry, await dirFileSet('tests/fixtures/sae/saelens/standard'), { path: 'standard' })).rejects.toThrow(/d_in is 32 .* is \d+ wide/);
+  });
+  it('a layer the model does not have', async () => {
+    await expect(load('tests/fixtures/sae/saelens/standard', { hook: 'blocks.7.hook_resid_post' })).rejects.toThrow(/layer 7.* has 3 layers/);
+  });
+  it('expected_average_only_in without its scale asks for it', async () => {
+    await expect(load('tests/fixtures/sae/saelens/expected-average')).rejects.toThrow(/scaling factor is not in cfg.json.*--norm-scale/);
+  });
+  it('a hook with no Strata equivalent', async () => {
+    await expect(load('tests/fixtures/sae/saelens/standard', { hook: 'blocks.1.hook_nope' })).rejects.toThrow(/no Strata equivalent/);
+  });
+  it('an SAE folder with neither format', async () => {
+    const fs: FileSet = { label: 'x', names: () => ['readme.md'], open: () => undefined };
+    await expect(addSae(engine.registry, fs)).rejects.toThrow(/not an SAE folder/);
+  });
+  const npz = readFileSync('tests/fixtures/sae/gemma-scope-fixture-res/layer_2/width_64/average_l0_9/params.npz');
+  const npzSet = (bytes: Uint8Array): FileSet => ({ label: 'gemma-scope-x-res/layer_2/w', names: () => ['params.npz'], open: () => bufferSource(bytes, 'params.npz') });
+  it('a truncated params.npz', async () => {
+    await expect(addSae(engine.registry, npzSet(npz.subarray(0, npz.length - 100)))).rejects.toThrow(/params\.npz.*(not a zip|truncated|corrupt)/);
+  });
+  it('a compressed params.npz entry', async () => {
+    const b = Uint8Array.from(npz);
+    // Flip the compression method of the first central-directory entry to deflate (8).
+    const v = new DataView(b.buffer);
+    for (let i = b.length - 22; i >= 0; i--) {
+      if (v.getUint32(i, true) === 0x06054b50) {
+        const cd = v.getUint32(i + 16, true);
+        v.setUint16(cd + 10, 8, true);
+        break;
+      }
+    }
+    await expect(addSae(engine.registry, npzSet(b))).rejects.toThrow(/compressed .*numpy\.savez/);
+  });
+  it('a Gemma Scope path that names no hook', async () => {
+    const fs: FileSet = { label: 'my-sae', names: () => ['params.npz'], open: () => bufferSource(npz, 'params.npz') };
+    await expect(addSae(engine.registry, fs)).rejects.toThrow(/hook cannot be read from the path/);
+  });
+});
+
+describe('strata sae', () => {
+  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+  it('prints the contract JSON, equal to the reference (sparsify)', () => {
+    const c = golden.cases.find((x) => x.name === 'sparsify') as SaeCase;
+    const r = spawnSync(process.execPath, [tsx, 'workers/cli.ts', 'sae', '--model', golden.model, '--sae', c.sae, '--ids', golden.ids.join(','), '--topk', String(golden.k), '--json'], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as SaeResult;
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(['hook', 'architecture', 'dSae', 'topIds', 'topActs', 'l0', 'fve', 'cos']));
+    expect(out.topIds).toEqual(c.topIds);
+    expectClose(out.topActs.flat(), c.topActs.flat(), 'topActs');
+    expect(Math.abs(out.fve - c.fve)).toBeLessThanOrEqual(EPS);
+  });
+  it('a missing --norm-scale is one line and exit 2', () => {
+    const r = spawnSync(process.execPath, [tsx, 'workers/cli.ts', 'sae', '--model', golden.model, '--sae', 'tests/fixtures/sae/saelens/expected-average', '--ids', '1,2'], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^strata: .*--norm-scale/);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * `sae` (METHODS §9.1, §9.3): one run's hook through a loaded SAE, on the device. Only
+ * the per-position top-k (ids and activations), L0, cosine, error norm and the two FVE
+ * sums are read back, never [T, d_sae].
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
+import type { Sae } from '../artifacts/sae';
+import { fail } from '../errors';
+import type { LoadedModel } from '../models/common/types';
+import type { RunCache } from '../run-cache';
+import { defineAnalysis } from './analysis';
+import { saeForward } from './sae-encode';
+
+/** The run's hook (by STEP) that an SAE's layer-indexed hook reads: the first step running that layer. */
+export function saeRunHook(hook: string, path: number[]): string {
+  const m = /^blocks\.(\d+)\.(.+)$/.exec(hook);
+  if (!m) return hook;
+  const layer = Number(m[1]);
+  const step = path.indexOf(layer);
+  if (step < 0) fail(`the SAE reads layer ${layer} (${hook}) but the path [${path.join(',')}] never runs it`);
+  return `blocks.${step}.${m[2]}`;
+}
+
+/** Width of one token's vector at a Strata hook (heads flattened). */
+export function hookWidthOf(model: LoadedModel, hook: string, path: number[]): number {
+  const a = model.arch;
+  if (hook.endsWith('attn.hook_z')) return a.heads * a.headDim;
+  if (hook.endsWith('mlp.hook_post')) {
+    const step = Number(hook.split('.')[1]);
+    return model.weights.blocks[path[step] as number]?.up.w.shape[1] ?? 0;
+  }
+  return a.dModel;
+}
+
+/** [T, d_in] input of the SAE from a run (hook_z flattened), checked against the SAE's d_in. */
+export function saeInput(sae: Sae, model: LoadedModel, run: RunCache): { hook: string; x: tf.Tensor2D } {
+  const hook = saeRunHook(sae.info.hook, run.path);
+  const width = hookWidthOf(model, hook, run.path);
+  if (width !== sae.info.dIn) fail(`the SAE's d_in is ${sae.info.dIn} (${sae.info.sourceHook}) but this model's ${hook} is ${width} wide: the SAE was made for another model or hook`);
+  run.ensure([hook]);
+  const t = run.hook(hook);
+  const T = t.shape[0] as number;
+  return { hook, x: tf.reshape(t, [T, width]) as tf.Tensor2D };
+}
+
+export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk: number): Promise<SaeResult> {
+  if (!(Number.isInteger(topk) && topk >= 1)) fail(`sae: topk must be a positive integer, got ${topk}`);
+  const K = Math.min(topk, sae.info.dSae);
+  const { hook, x } = saeInput(sae, model, run);
+  const outs = tf.tidy(() => {
+    const { z, recon } = saeForward(sae, x);
+    const { values, indices } = tf.topk(z, K);
+    const err = tf.sub(x, recon);
+    const l0 = tf.sum(tf.cast(tf.greater(z, 0), 'float32'), 1);
+    const errSq = tf.sum(tf.square(err), 1);
+    const dot = tf.sum(tf.mul(x, recon), 1);
+    const cos = tf.div(dot, tf.maximum(tf.mul(tf.norm(x, 'euclidean', 1), tf.norm(recon, 'euclidean', 1)), 1e-12));
+    const sst = tf.sum(tf.square(tf.sub(x, tf.mean(x, 0, true))));
+    return [values, indices, l0, cos, tf.sqrt(errSq), tf.sum(errSq), sst];
+  });
+  x.dispose();
+  try {
+    const [vals, ids, l0, cos, errNorm, sse, sst] = await Promise.all(outs.map((t) => t.data()));
+    const T = l0?.length ?? 0;
+    const rows = (a: ArrayLike<number>): number[][] => Array.from({ length: T }, (_, t) => Array.from({ length: K }, (_, j) => a[t * K + j] as number));
+    const sumSq = sst?.[0] as number;
+    return {
+      hook, architecture: sae.info.architecture, dSae: sae.info.dSae,
+      topIds: rows(ids as Int32Array), topActs: rows(vals as Float32Array),
+      l0: Array.from(l0 as Float32Array), cos: Array.from(cos as Float32Array), errNorm: Array.from(errNorm as Float32Array),
+      fve: sumSq > 0 ? 1 - (sse?.[0] as number) / sumSq : NaN,
+    };
+  } finally {
+    tf.dispose(outs);
+  }
+}
+
+export const saeAnalysis = defineAnalysis({
+  name: 'sae',
+  defaults: SAE_DEFAULTS,
+  run: (ctx, opts) => {
+    if (!opts.sae) fail('sae: give the SAE artifact id (load one first)');
+    const a = ctx.registry.artifact('sae', opts.sae);
+    return saeOnRun(a.sae, ctx.model.model, ctx.run(), opts.topk);
+  },
+});
