@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SHOTS, type LatentResult, type LatentTask, type WordLists } from '../../src/contracts/latent';
+import { csvLanguage } from '../../src/contracts/latent-csv';
 import { parseWordCsv } from '../engine/analyses/latent-protocol';
 import { fail } from '../engine/errors';
 import { fmt, loadEngine, numberFlag, type Command } from './cli-args';
@@ -36,10 +37,7 @@ export async function readWordLists(path: string, target: string): Promise<WordL
     return lists;
   }
   const text = await readFile(path, 'utf8');
-  const m = /^lang,[^\n]*\n([^,\n]+),/.exec(text.replace(/^\uFEFF/, ''));
-  const stem = basename(path).replace(/\.csv$/i, '');
-  const lang = m?.[1] ?? (/^[a-z]{2,3}$/.test(stem) ? stem : target);
-  lists[lang] = parseWordCsv(text, path);
+  lists[csvLanguage(text, basename(path), target)] = parseWordCsv(text, path);
   return lists;
 }
 

@@ -12,6 +12,9 @@
  *   the space byte ("Ġ"); SentencePiece vocabularies are looked up literally with "▁".
  */
 import type { DroppedSample, LatentTask, WordLists, WordRow } from '../../../src/contracts/latent';
+import { readWordCsv } from '../../../src/contracts/latent-csv';
+
+export { parseCsv } from '../../../src/contracts/latent-csv';
 import { fail } from '../errors';
 import { mulberry32 } from '../random';
 
@@ -102,44 +105,11 @@ export function isSingleToken(word: string, vocab: VocabView): boolean {
   return keys.some((k) => vocab.id(k) !== undefined);
 }
 
-/** RFC 4180 CSV (quotes, doubled quotes, newlines inside quotes) → rows of cells. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const src = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i] as string;
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      row.push(cell); rows.push(row); row = []; cell = '';
-    } else cell += c;
-  }
-  if (quoted) fail('the CSV ends inside a quoted cell (a " is not closed)');
-  if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row); }
-  return rows.filter((r) => r.some((x) => x.trim() !== ''));
-}
-
-/** A clean.csv (columns word_original, word_translation[, blank_prompt_translation_masked]) → rows. */
+/** A clean.csv (columns word_original, word_translation[, blank_prompt_translation_masked]) → rows; bad input fails with the file and row. */
 export function parseWordCsv(text: string, name: string): WordRow[] {
-  const [head, ...body] = parseCsv(text);
-  if (!head) fail(`${name}: the word list is empty`);
-  const col = (c: string): number => head.indexOf(c);
-  const en = col('word_original');
-  const tr = col('word_translation');
-  const mk = col('blank_prompt_translation_masked');
-  if (en < 0 || tr < 0) fail(`${name}: a word list needs the columns word_original and word_translation (found: ${head.join(', ')})`);
-  return body.map((r, i) => {
-    const row: WordRow = { en: (r[en] ?? '').trim(), word: (r[tr] ?? '').trim() };
-    if (row.en === '' || row.word === '') fail(`${name}: row ${i + 2} has an empty word_original or word_translation`);
-    const m = mk >= 0 ? r[mk] : undefined;
-    return m ? { ...row, masked: m } : row;
-  });
+  const r = readWordCsv(text, name);
+  if ('error' in r) fail(r.error);
+  return r.rows;
 }
 
 /** One row of the joined lists: the English word and its words in the languages involved. */
