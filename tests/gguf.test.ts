@@ -206,7 +206,7 @@ describe('malformed GGUF files are refused with one line', () => {
 
   it('unsupported architectures and types are named when the model is opened', async () => {
     const f = (arch: string, type = F32, bytes?: number): Uint8Array => writeGguf([kvString('general.architecture', arch)], [tensor('token_embd.weight', [32, 4], type, bytes)]);
-    await expect(openCheckpoint({ label: 'x', names: () => ['m.gguf'], open: (n) => (n === 'm.gguf' ? bufferSource(f('mamba'), 'm.gguf') : undefined) })).rejects.toThrow(/architecture mamba is not supported for GGUF \(supported: llama, qwen2, gemma2\)/);
+    await expect(openCheckpoint({ label: 'x', names: () => ['m.gguf'], open: (n) => (n === 'm.gguf' ? bufferSource(f('mamba'), 'm.gguf') : undefined) })).rejects.toThrow(/architecture "mamba" is not supported for GGUF \(supported: llama, qwen2, gemma2\)/);
     await expect(openCheckpoint({ label: 'x', names: () => ['m.gguf'], open: (n) => (n === 'm.gguf' ? bufferSource(f('llama'), 'm.gguf') : undefined) })).rejects.toThrow(/metadata key llama.attention.head_count \(needed for llama\) is missing/);
   });
 });

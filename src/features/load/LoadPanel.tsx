@@ -36,7 +36,7 @@ export function LoadPanel() {
         onDragLeave={() => setOver(false)}
         onDrop={onDrop}
       >
-        Drop config.json + *.safetensors (+ tokenizer.json) here
+        Drop config.json + *.safetensors (+ tokenizer.json), or one .gguf file, here
         <div className="pickers">
           <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>
           <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>

@@ -125,7 +125,7 @@ function configFor(m: Meta, arch: Arch, vocab: number, tied: boolean, bos: numbe
   if (eos !== undefined) cfg['eos_token_id'] = eos;
   const scaling = m.str(k('rope.scaling.type'));
   if (scaling === 'linear') cfg['rope_scaling'] = { rope_type: 'linear', factor: m.num(k('rope.scaling.factor')) };
-  else if (scaling !== undefined && scaling !== 'none') fail(`${m.g.source.name}: rope scaling ${scaling} in GGUF files is not supported yet`);
+  else if (scaling !== undefined && scaling !== 'none') fail(`${m.g.source.name}: rope scaling ${JSON.stringify(scaling)} in GGUF files is not supported yet`);
   if (arch === 'gemma2') {
     cfg['hidden_activation'] = 'gelu_pytorch_tanh';
     if (m.has(k('attn_logit_softcapping'))) cfg['attn_logit_softcapping'] = shortestF32(m.num(k('attn_logit_softcapping')));
@@ -143,7 +143,7 @@ export async function openGgufCheckpoint(src: ByteSource): Promise<Checkpoint> {
   const g = await readGgufHeader(src);
   const archName = g.metadata.get('general.architecture');
   if (typeof archName !== 'string') fail(`${src.name}: general.architecture is missing or not a string`);
-  if (!(ARCHS as readonly string[]).includes(archName)) fail(`${src.name}: architecture ${archName} is not supported for GGUF (supported: ${ARCHS.join(', ')})`);
+  if (!(ARCHS as readonly string[]).includes(archName)) fail(`${src.name}: architecture ${JSON.stringify(archName)} is not supported for GGUF (supported: ${ARCHS.join(', ')})`);
   const arch = archName as Arch;
   const m = new Meta(g, arch);
   if (g.tensors.some((t) => t.name === 'rope_freqs.weight')) fail(`${src.name}: Llama-3 rope_freqs (llama3 rope scaling) in GGUF files is not supported yet`);

@@ -113,7 +113,7 @@ export function ggufTokenizer(m: Meta): GgufTokenizer | undefined {
     if (!merges) fail(`${f}: a gpt2 (BPE) tokenizer needs tokenizer.ggml.merges`);
     const pre = m.str('tokenizer.ggml.pre') ?? 'gpt2';
     const regex = PRE_REGEX[pre];
-    if (pre !== 'gpt2' && pre !== 'default' && regex === undefined) fail(`${f}: tokenizer.ggml.pre ${pre} is not supported (supported: gpt2, ${Object.keys(PRE_REGEX).join(', ')}); drop the model's tokenizer.json on the model card instead`);
+    if (pre !== 'gpt2' && pre !== 'default' && regex === undefined) fail(`${f}: tokenizer.ggml.pre ${JSON.stringify(pre)} is not supported (supported: gpt2, ${Object.keys(PRE_REGEX).join(', ')}); drop the model's tokenizer.json on the model card instead`);
     const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: regex === undefined };
     json = {
       version: '1.0', truncation: null, padding: null, added_tokens: added,
@@ -123,10 +123,10 @@ export function ggufTokenizer(m: Meta): GgufTokenizer | undefined {
       decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
       model: {
         type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe', vocab,
-        merges: merges.map((s) => { const i = s.indexOf(' '); if (i <= 0) fail(`${f}: tokenizer.ggml.merges entry "${s}" is not "left right"`); return [s.slice(0, i), s.slice(i + 1)]; }),
+        merges: merges.map((s) => { const i = s.indexOf(' '); if (i <= 0) fail(`${f}: tokenizer.ggml.merges entry ${JSON.stringify(s)} is not "left right"`); return [s.slice(0, i), s.slice(i + 1)]; }),
       },
     };
-  } else return fail(`${f}: tokenizer.ggml.model ${String(kind)} is not supported (supported: llama, gpt2)`);
+  } else return fail(`${f}: tokenizer.ggml.model ${JSON.stringify(kind ?? null)} is not supported (supported: llama, gpt2)`);
   const config: Record<string, unknown> = {
     add_bos_token: addBos, add_eos_token: addEos, clean_up_tokenization_spaces: false, bos_token: tokText(bos), eos_token: tokText(eos), unk_token: tokText(unk), pad_token: tokText(pad),
   };

@@ -36,6 +36,9 @@ export const GGUF_MAX_KV = 1_000_000;
 const MAX_NAME = 63;
 const MAX_DIMS = 4;
 const CHUNK = 1 << 20;
+// Keys and tensor names are printable (they end up in one-line messages).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Sequential reads over a ByteSource, fetching ~1 MiB at a time. */
 class Cursor {
@@ -160,6 +163,7 @@ export async function readGgufHeader(src: ByteSource): Promise<GgufFile> {
   for (let i = 0; i < kvCount; i++) {
     where = `metadata key ${i} of ${kvCount}`;
     const key = await c.str();
+    if (CONTROL.test(key)) fail(`${f}: metadata key ${i} has control characters in its name; the file is corrupt`);
     if (metadata.has(key)) fail(`${f}: metadata key ${key} appears twice`);
     where = `metadata key ${key}`;
     metadata.set(key, await value(c, src, key));
@@ -177,6 +181,7 @@ export async function readGgufHeader(src: ByteSource): Promise<GgufFile> {
   for (let i = 0; i < tensorCount; i++) {
     where = `tensor info ${i} of ${tensorCount}`;
     const name = await c.str();
+    if (CONTROL.test(name)) fail(`${f}: tensor ${i} has control characters in its name; the file is corrupt`);
     if (name.length > MAX_NAME) fail(`${f}: tensor ${i} has a ${name.length}-byte name; GGUF names are at most ${MAX_NAME} bytes`);
     if (names.has(name)) fail(`${f}: tensor ${name} appears twice`);
     names.add(name);
