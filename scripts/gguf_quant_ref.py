@@ -164,10 +164,15 @@ def gguf_str(s):
 
 
 def write_gguf(path, tensors, kv):
-    """tensors: [(name, ne list, type id, bytes)]; kv: [(key, 'str' | 'u32', value)]."""
+    """tensors: [(name, ne list, type id, bytes)]; kv: [(key, 'str' | 'u32' | 'f32', value)]."""
     head = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kv))
     for key, kind, v in kv:
-        head += gguf_str(key) + (struct.pack("<I", 8) + gguf_str(v) if kind == "str" else struct.pack("<II", 4, v))
+        if kind == "str":
+            head += gguf_str(key) + struct.pack("<I", 8) + gguf_str(v)
+        elif kind == "f32":
+            head += gguf_str(key) + struct.pack("<If", 6, v)
+        else:
+            head += gguf_str(key) + struct.pack("<II", 4, v)
     off, data = 0, b""
     for name, ne, tid, raw in tensors:
         head += gguf_str(name) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", n) for n in ne) + struct.pack("<IQ", tid, off)

@@ -85,7 +85,7 @@ export function ggufEntry(g: GgufFile, t: GgufTensorInfo, name: string, order: I
     }
     let raw = await g.source.read(t.begin, t.end);
     if (order) raw = reorderRows(raw, (t.end - t.begin) / order.length, order);
-    if (dtype === t.type.name) return raw; // F32, F16, BF16 as stored
+    if (!addOne && dtype === t.type.name) return raw; // F32, F16, BF16 as stored
     const f = t.type.name === 'F32' ? new Float32Array(raw.buffer, raw.byteOffset, elems) : plain ? toFloat32(raw, t.type.name as 'F16' | 'BF16') : dequantize(raw, t.type, elems);
     // Gemma GGUF norms hold 1 + w (conversion adds 1); HF holds w and the model adds 1.
     if (addOne) for (let i = 0; i < f.length; i++) f[i] = (f[i] as number) - 1;
