@@ -7,6 +7,7 @@ import { ChainView } from '../features/chains/ChainView';
 import { CompareView } from '../features/compare/CompareView';
 import { DatasetsView } from '../features/datasets/DatasetsView';
 import { CkaView } from '../features/cka/CkaView';
+import { LatentView } from '../features/latent/LatentView';
 import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
@@ -67,6 +68,7 @@ export function App() {
             <button type="button" data-testid="tab-compare" className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')}>Compare</button>
             <button type="button" data-testid="tab-datasets" className={view === 'datasets' ? 'on' : ''} onClick={() => setView('datasets')}>Datasets</button>
             <button type="button" data-testid="tab-cka" className={view === 'cka' ? 'on' : ''} onClick={() => setView('cka')}>CKA</button>
+            <button type="button" data-testid="tab-latent" className={view === 'latent' ? 'on' : ''} onClick={() => setView('latent')}>Latent language</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -77,6 +79,7 @@ export function App() {
           {view === 'compare' && <CompareView />}
           {view === 'datasets' && <DatasetsView />}
           {view === 'cka' && <CkaView />}
+          {view === 'latent' && <LatentView />}
         </main>
       </div>
     </div>

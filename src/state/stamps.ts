@@ -9,7 +9,7 @@
 import type { LoadSummary } from '../contracts/engine-api';
 import type { State } from './store';
 
-export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka';
+export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka' | 'latent';
 
 export interface Stamp {
   model: string;
@@ -78,6 +78,11 @@ export function stampNow(name: ResultName, s: State): Stamp {
       // Over a dataset, not the prompt: the model, the path and interventions (side A), the dataset, model B and the view's settings.
       const c = s.ckaSettings;
       return { model: run.model, path: livePath, settings: JSON.stringify([c, s.dataset?.id ?? null, c.mode === 'model' ? modelSerial(s.compareModel) : null]) };
+    }
+    case 'latent': {
+      // Over word lists, not the prompt: the model, model B when it takes part, the lens and the settings.
+      const l = s.latentSettings;
+      return { model: run.model, settings: JSON.stringify([l, l.withB ? modelSerial(s.compareModel) : null, l.tuned ? s.tunedArtifact : null, l.words === 'custom' ? s.latentCustom?.name ?? null : null]) };
     }
   }
 }

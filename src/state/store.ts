@@ -20,12 +20,13 @@ import type { ModelRef } from './permalink/schema';
 import type { DatasetsSlice } from './datasets';
 import type { CkaProgress } from '../contracts/cka';
 import { CKA_INITIAL, type CkaSlice } from './cka-slice';
+import { LATENT_INITIAL, type LatentSlice } from './latent-slice';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
 import type { ResultName, Stamp } from './stamps';
 import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent';
 
 /** What each kind of job reports while it runs (never: no progress, only busy). */
 export interface JobProgress {
@@ -42,6 +43,7 @@ export interface JobProgress {
   compare: never;
   compareLoad: LoadProgress;
   cka: CkaProgress;
+  latent: Progress;
 }
 export type JobSlot = keyof JobProgress;
 
@@ -148,7 +150,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice & LatentSlice;
 
 export const initialState: State = {
   backend: null,
@@ -205,6 +207,8 @@ export const initialState: State = {
   extractResult: null,
   // CKA slice (src/state/cka.ts).
   ...CKA_INITIAL,
+  // Latent-language slice (src/state/latent.ts).
+  ...LATENT_INITIAL,
 };
 
 export const useStore = create<State>()(() => initialState);

@@ -33,7 +33,7 @@ export const interventionSchema = z.object({
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets', 'cka']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets', 'cka', 'latent']);
 
 /** Datasets view (added within v2): a built-in set by name or a local file by SHA-256, its column mapping and extraction settings. */
 const columnName = z.string().min(1).max(200);
