@@ -184,4 +184,6 @@ export interface EngineApi {
   artifactExport(id: string): Promise<Uint8Array>;
   artifactDrop(id: string): Promise<void>;
   memory(): Promise<MemoryReport>;
+  /** Packed 16-bit WebGPU kernels vs a float64 CPU computation (workers/engine/kernels/selftest.ts); undefined off WebGPU. */
+  kernelSelfTest(): Promise<{ name: string; diff: number; scale: number }[] | undefined>;
 }

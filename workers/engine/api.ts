@@ -152,5 +152,8 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     async memory() {
       return engine.memory();
     },
+    async kernelSelfTest() {
+      return (await import('./kernels/selftest')).kernelSelfTest();
+    },
   };
 }
