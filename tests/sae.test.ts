@@ -11,15 +11,18 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Intervention } from '../src/contracts/run';
 import type { SaeResult } from '../src/contracts/sae';
 import { addSae } from '../workers/engine/artifacts/sae-load';
 import type { Engine } from '../workers/engine/engine';
 import { bufferSource, type FileSet } from '../workers/engine/io/source';
 import { dirFileSet } from '../workers/node/fs-source';
+import { parseSpec } from '../workers/node/spec-file';
 import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
 interface SaeCase { name: string; sae: string; args: string[]; hook: string; architecture: string; dSae: number; topIds: number[][]; topActs: number[][]; l0: number[]; fve: number; cos: number[]; errNorm: number[] }
-const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[] };
+interface SpliceCase { name: string; sae: string; intervention: Intervention; logits: number[][]; maxChange: number }
+const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[]; splices: SpliceCase[] };
 const EPS = 1e-4;
 
 let engine: Engine;
@@ -62,7 +65,30 @@ describe.each(golden.cases)('sae $name', (c) => {
   });
 });
 
+describe.each(golden.splices)('SAE splice $name (features as interventions)', (c) => {
+  it('the logits at every position match the PyTorch reference to 1e-4', async () => {
+    const before = tf.memory().numTensors;
+    const id = await load(c.sae);
+    const iv: Intervention = { ...c.intervention, sae: { ...c.intervention.sae, id } };
+    const run = engine.registry.run(undefined, golden.ids, undefined, [iv]);
+    const got = Array.from(await run.logits.data());
+    expectClose(got, c.logits.flat(), 'logits');
+    // The edit must matter (or, for the identity splice, must not).
+    const clean = Array.from(await engine.registry.run(undefined, golden.ids, undefined).logits.data());
+    expect(Math.abs(maxAbsDiff(got, clean).diff - c.maxChange)).toBeLessThanOrEqual(1e-3);
+    engine.registry.dropArtifact(id);
+    engine.registry.dropRuns();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('sae refusals, one line naming both sides', () => {
+  it('a splice at another hook site', async () => {
+    const id = await load('tests/fixtures/sae/saelens/standard');
+    expect(() => engine.registry.run(undefined, [1, 2, 3], undefined, [{ hook: 'blocks.1.hook_mlp_out', kind: 'sae', sae: { id } }])).toThrow(/reads blocks\.1\.hook_resid_post but the intervention is at blocks\.1\.hook_mlp_out/);
+    expect(() => engine.registry.run(undefined, [1, 2, 3], undefined, [{ hook: 'blocks.1.hook_resid_post', kind: 'sae', sae: { id, features: [{ id: 64, op: 'ablate' }] } }])).toThrow(/feature 64 is outside 0\.\.63/);
+    engine.registry.dropArtifact(id);
+  });
   it('a d_in that is not the hook width', async () => {
     const other = await engineFor('tests/fixtures/models/llama-gqa');
     await expect(addSae(other.registry, await dirFileSet('tests/fixtures/sae/saelens/standard'), { path: 'standard' })).rejects.toThrow(/d_in is 32 .* is \d+ wide/);
@@ -116,6 +142,11 @@ describe('strata sae', () => {
     expect(out.topIds).toEqual(c.topIds);
     expectClose(out.topActs.flat(), c.topActs.flat(), 'topActs');
     expect(Math.abs(out.fve - c.fve)).toBeLessThanOrEqual(EPS);
+  });
+  it('--spec takes SAE splices (id optional: the --sae of the command) and refuses a clamp without a value', () => {
+    const ok = parseSpec('{"interventions":[{"hook":"blocks.1.hook_resid_post","kind":"sae","sae":{"keepError":false,"features":[{"id":3,"op":"scale","value":2}]}}]}', 'run.json');
+    expect(ok.interventions?.[0]?.sae).toEqual({ id: '', keepError: false, features: [{ id: 3, op: 'scale', value: 2 }] });
+    expect(() => parseSpec('{"interventions":[{"hook":"h","kind":"sae","sae":{"features":[{"id":3,"op":"clamp"}]}}]}', 'run.json')).toThrow(/features\[0\]\.value must be a finite number for clamp/);
   });
   it('a missing --norm-scale is one line and exit 2', () => {
     const r = spawnSync(process.execPath, [tsx, 'workers/cli.ts', 'sae', '--model', golden.model, '--sae', 'tests/fixtures/sae/saelens/expected-average', '--ids', '1,2'], { encoding: 'utf8', timeout: 90_000 });

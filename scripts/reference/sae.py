@@ -26,12 +26,13 @@ from st_io import ensure_torch, write_safetensors  # noqa: E402
 ensure_torch()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from interventions import Hooked  # noqa: E402
+from interventions import Hooked, apply_intervention  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIX = os.path.join(ROOT, "tests", "fixtures", "sae")
 GOLD = os.path.join(ROOT, "tests", "golden", "sae")
 K = 4
+SAE_OBJ = {}
 DT = torch.float64
 
 
@@ -97,6 +98,52 @@ def metrics(x, z, recon):
     return {"topIds": i.tolist(), "topActs": [[rnd(a) for a in r] for r in v.tolist()],
             "l0": [int(c) for c in (z > 0).sum(1).tolist()], "fve": rnd(fve),
             "cos": [rnd(c) for c in cos.tolist()], "errNorm": [rnd(e) for e in err.norm(dim=1).tolist()]}
+
+
+# ------------------------------------------------------------------ SAE splices (contracts/run.ts SaeSplice)
+def splice_ref(x, sae, iv):
+    """x at the hook ([T, d] or [T, H, hd]) → the spliced value at the selected positions."""
+    T = x.shape[0]
+    x2 = x.reshape(T, -1)
+    z, recon = sae_ref(x2, sae)
+    z2 = z.clone()
+    for e in iv["sae"].get("features", []):
+        if e["op"] == "ablate":
+            z2[:, e["id"]] = 0
+        elif e["op"] == "clamp":
+            z2[:, e["id"]] = e["value"]
+        else:
+            z2[:, e["id"]] = z2[:, e["id"]] * e["value"]
+    # decode(z') by the same maths: run sae_ref's decoder on z' (encoder output replaced).
+    W = sae["w"]
+    _, undo = norm_in(x2, sae["norm"], sae.get("s", 1.0))
+    zd = z2 / W["W_dec"].norm(dim=1) if sae.get("rescale") else z2
+    if "scaling_factor" in W:
+        zd = zd * W["scaling_factor"]
+    y = zd @ W["W_dec"] + W["b_dec"]
+    if "W_skip" in W:
+        y = y + x2 @ W["W_skip"].T
+    out = undo(y)
+    if iv["sae"].get("keepError", True):
+        out = out + (x2 - recon)
+    out = out.reshape(x.shape)
+    if iv.get("positions") is not None:
+        m = torch.zeros(T, dtype=torch.bool)
+        m[iv["positions"]] = True
+        out = torch.where(m.reshape([T] + [1] * (x.dim() - 1)), out, x)
+    return out
+
+
+class SpliceHooked(Hooked):
+    """Hooked with kind "sae" interventions (the SAE given in iv["_sae"])."""
+
+    def hp(self, name, x):
+        self.seen.add(name)
+        for iv in self.ivs.get(name, ()):
+            x = splice_ref(x, iv["_sae"], iv) if iv["kind"] == "sae" else apply_intervention(x, iv)
+        if name in self.cap:
+            self.out[name] = x.clone()
+        return x
 
 
 # ------------------------------------------------------------------ random SAEs
@@ -195,6 +242,7 @@ def main():
     cases = []
 
     def case(name, folder, sae, hook, args=()):
+        SAE_OBJ[name] = sae
         z, recon = sae_ref(X[hook], sae)
         arch = sae["arch"]
         step_hook = hook  # default path: step = layer
@@ -250,9 +298,39 @@ def main():
     write_sparsify(folder, sk)
     case("sparsify-skip", folder, sk, "blocks.0.hook_mlp_out")
 
+    # Features as interventions: the logits at every position under each splice.
+    saes = {}
+    for name, arch_hook in [("standard", h1), ("topk", "blocks.2.hook_mlp_out"), ("hook-z", "blocks.1.attn.hook_z"), ("layer-norm", "blocks.2.hook_resid_post")]:
+        saes[name] = SAE_OBJ[name]
+    sh = SpliceHooked(os.path.join(ROOT, model))
+    z_clean, _ = sh.forward(ids, None, (), ())
+    c0 = [c for c in cases if c["name"] == "standard"][0]
+    f_top = c0["topIds"][-1][0]
+    f_top2 = [c for c in cases if c["name"] == "topk"][0]["topIds"][-1][0]
+    splices = [
+        ("reconstruction", "standard", h1, {"keepError": False}, None),
+        ("identity", "standard", h1, {}, None),
+        ("ablate", "standard", h1, {"features": [{"id": f_top, "op": "ablate"}]}, None),
+        ("clamp-positions", "standard", h1, {"features": [{"id": 3, "op": "clamp", "value": 5.0}]}, [3, 4]),
+        ("scale-topk", "topk", "blocks.2.hook_mlp_out", {"features": [{"id": f_top2, "op": "scale", "value": 3.0}, {"id": 1, "op": "clamp", "value": 2.0}]}, None),
+        ("hook-z", "hook-z", "blocks.1.attn.hook_z", {"keepError": False}, None),
+        ("layer-norm-steer", "layer-norm", "blocks.2.hook_resid_post", {"keepError": False, "features": [{"id": 7, "op": "clamp", "value": 4.0}]}, None),
+    ]
+    splice_cases = []
+    for name, sname, hook, body, pos in splices:
+        iv = {"hook": hook, "kind": "sae", "sae": body, "_sae": saes[sname]}
+        if pos is not None:
+            iv["positions"] = pos
+        z, _ = sh.forward(ids, None, [iv], ())
+        c = {"name": name, "sae": [x for x in cases if x["name"] == sname][0]["sae"], "intervention": {k: v for k, v in iv.items() if k != "_sae"},
+             "logits": [[rnd(v, 6) for v in row] for row in z.tolist()],
+             "maxChange": rnd((z - z_clean).abs().max())}
+        splice_cases.append(c)
+
     os.makedirs(GOLD, exist_ok=True)
     with open(os.path.join(GOLD, "gpt2.json"), "w") as f:
-        json.dump({"model": model, "ids": ids, "k": K, "cases": cases}, f, indent=1)
+        json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases}, f, separators=(",", ":"))
+        f.write("\n")
     print("wrote %d SAE cases" % len(cases))
 
 

@@ -20,7 +20,23 @@ export type InterventionKind =
   /** Replace with the same entries of `value` (usually another run's capture of this hook). */
   | 'patch'
   /** Add `value` (a vector over the last axis, or a full tensor of the hook's shape). */
-  | 'add';
+  | 'add'
+  /** Splice an SAE in at the hook (`sae`): its reconstruction, with feature edits, ± the error term. */
+  | 'sae';
+
+/**
+ * An SAE spliced in (METHODS §9; kind `sae`): z = encode(x) is edited feature by feature,
+ * x̂' = decode(z'), and the hook becomes x̂' + (x − x̂) when `keepError` (the default: with no
+ * edits the run is unchanged up to rounding) or x̂' alone (the reconstruction, for CE-loss
+ * recovered). Edits in the SAE's activation units: ablate (z_i = 0), clamp (z_i = value,
+ * also where it did not fire: steering), scale (z_i × value).
+ */
+export interface SaeSplice {
+  /** The SAE artifact id (of this run's model). */
+  id: string;
+  keepError?: boolean;
+  features?: { id: number; op: 'ablate' | 'clamp' | 'scale'; value?: number }[];
+}
 
 export interface Intervention {
   hook: HookName;
@@ -30,6 +46,8 @@ export interface Intervention {
   /** Token positions (query positions for hook_pattern). Omit = all. */
   positions?: number[];
   value?: Float32Tensor;
+  /** Kind `sae`: which SAE and what to do with its features. */
+  sae?: SaeSplice;
 }
 
 export interface RunSpec {

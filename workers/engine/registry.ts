@@ -11,6 +11,7 @@ import type { Intervention } from '../../src/contracts/run';
 import type { ActivationSet } from './artifacts/activation-set';
 import type { Dataset } from './datasets';
 import { disposeSae, saeBytes, type Sae } from './artifacts/sae';
+import { saeSplicer } from './artifacts/sae-splice';
 import { fail } from './errors';
 import { disposeTunedLens, type TunedLens, type TunedLensInfo } from './analyses/tuned-lens';
 import type { LoadedModel } from './models/common/types';
@@ -109,7 +110,7 @@ export class Registry {
       this.runs.delete(key);
       r.ensure(capture);
     } else {
-      r = new RunCache(m.id, m.model, tokens, p, interventions, key, capture);
+      r = new RunCache(m.id, m.model, tokens, p, interventions, key, capture, saeSplicer(this, m.id));
     }
     this.runs.set(key, r);
     this.evict(r);

@@ -10,7 +10,7 @@ import type { Intervention } from '../../src/contracts/run';
 import { fail } from './errors';
 import { FiniteWatch } from './forward/finite';
 import { disposeForward, forward, type ForwardOutput } from './forward/forward';
-import { hookMatcher } from './forward/hooks';
+import { hookMatcher, type SaeSplicer } from './forward/hooks';
 import type { LoadedModel } from './models/common/types';
 
 let nextRunId = 1;
@@ -39,9 +39,11 @@ export class RunCache {
     readonly interventions: Intervention[],
     readonly key: string,
     capture: string[] = [],
+    /** Resolves SAE splices in `interventions` (the registry's SAE artifacts). */
+    private readonly splice?: SaeSplicer,
   ) {
     this.patterns = [...new Set(capture)];
-    this.out = forward(model, tokens, { path, interventions, capture: this.patterns, keepResiduals: true, watch: this.watch });
+    this.out = forward(model, tokens, { path, interventions, capture: this.patterns, keepResiduals: true, watch: this.watch, splice });
   }
 
   /** Fails (every time it is asked) when the run's residual or logits went NaN/±Inf, naming the step and hook. */
@@ -59,7 +61,7 @@ export class RunCache {
   ensure(patterns: string[]): void {
     const missing = patterns.filter((p) => !this.patterns.includes(p));
     if (missing.length === 0) return;
-    const out = forward(this.model, this.tokens, { path: this.path, interventions: this.interventions, capture: missing, keepResiduals: false, logits: false });
+    const out = forward(this.model, this.tokens, { path: this.path, interventions: this.interventions, capture: missing, keepResiduals: false, logits: false, splice: this.splice });
     const fresh = new Map(this.out.captures);
     const dup: tf.Tensor[] = [out.logits, ...out.residuals];
     for (const [name, t] of out.captures) {

@@ -53,6 +53,8 @@ export const saeCommand: Command = {
     const { engine, prompts } = await loadPrompts(pa);
     const info = await addSae(engine.registry, files, { path: label, ...(values.hook ? { hook: values.hook } : {}), ...(normScale !== undefined ? { normScale } : {}) });
     const tokens = prompts[0] ?? [];
+    // A splice in --spec without an id means this command's SAE.
+    for (const iv of spec.interventions) if (iv.kind === 'sae' && iv.sae && !iv.sae.id) iv.sae.id = info.id;
     const r = await engine.analyze('sae', { run: { tokens, ...spec }, options: { sae: info.id, topk } });
     const json = {
       hook: r.hook, architecture: r.architecture, dSae: r.dSae, topIds: r.topIds, topActs: r.topActs, l0: r.l0, fve: r.fve, cos: r.cos,

@@ -1,6 +1,6 @@
 /** `--spec run.json`: a RunSpec's `path` and `interventions`, checked field by field. */
 import { readFile } from 'node:fs/promises';
-import type { Intervention, InterventionKind } from '../../src/contracts/run';
+import type { Intervention, InterventionKind, SaeSplice } from '../../src/contracts/run';
 import { fail } from '../engine/errors';
 import { intList } from './cli-args';
 
@@ -9,11 +9,34 @@ export interface SpecFile {
   interventions?: Intervention[];
 }
 
-const KINDS: InterventionKind[] = ['zero', 'mean', 'patch', 'add'];
+const KINDS: InterventionKind[] = ['zero', 'mean', 'patch', 'add', 'sae'];
 
 function intArray(v: unknown, where: string): number[] {
   if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && (x as number) >= 0)) fail(`${where} must be a list of non-negative integers`);
   return v as number[];
+}
+
+/** Kind sae: {id?, keepError?, features?: [{id, op, value?}]}; a missing id means the command's --sae. */
+function saeSplice(v: unknown, w: string): SaeSplice {
+  if (v === undefined) return { id: '' };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${w} must be an object {"id"?, "keepError"?, "features"?}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!['id', 'keepError', 'features'].includes(k)) fail(`${w}: unknown key "${k}" (id, keepError, features)`);
+  if (o['id'] !== undefined && typeof o['id'] !== 'string') fail(`${w}.id must be an SAE artifact id (a string)`);
+  if (o['keepError'] !== undefined && typeof o['keepError'] !== 'boolean') fail(`${w}.keepError must be true or false`);
+  const out: SaeSplice = { id: (o['id'] as string | undefined) ?? '', ...(o['keepError'] !== undefined ? { keepError: o['keepError'] as boolean } : {}) };
+  if (o['features'] !== undefined) {
+    if (!Array.isArray(o['features'])) fail(`${w}.features must be a list of {id, op, value?}`);
+    out.features = o['features'].map((f: unknown, i) => {
+      const fw = `${w}.features[${i}]`;
+      const r = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+      if (!Number.isInteger(r['id']) || (r['id'] as number) < 0) fail(`${fw}.id must be a non-negative integer (a feature index)`);
+      if (!['ablate', 'clamp', 'scale'].includes(r['op'] as string)) fail(`${fw}.op must be one of ablate, clamp, scale`);
+      if (r['op'] !== 'ablate' && !(typeof r['value'] === 'number' && Number.isFinite(r['value']))) fail(`${fw}.value must be a finite number for ${String(r['op'])}`);
+      return { id: r['id'] as number, op: r['op'] as 'ablate' | 'clamp' | 'scale', ...(typeof r['value'] === 'number' ? { value: r['value'] } : {}) };
+    });
+  }
+  return out;
 }
 
 export function parseSpec(text: string, file: string): SpecFile {
@@ -47,6 +70,7 @@ export function parseSpec(text: string, file: string): SpecFile {
         if (!Array.isArray(data) || !data.every((d) => typeof d === 'number' && Number.isFinite(d))) fail(`${w}.value.data must be a list of finite numbers`);
         x.value = { shape, data: Float32Array.from(data as number[]) };
       }
+      if (r['sae'] !== undefined || x.kind === 'sae') x.sae = saeSplice(r['sae'], `${w}.sae`);
       return x;
     });
   }

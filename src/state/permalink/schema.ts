@@ -27,10 +27,16 @@ export const modelRefSchema = z.discriminatedUnion('kind', [
 
 export const interventionSchema = z.object({
   hook: z.string().regex(/^[\w.*]+$/).max(80),
-  kind: z.enum(['zero', 'mean', 'patch', 'add']),
+  kind: z.enum(['zero', 'mean', 'patch', 'add', 'sae']),
   heads: z.array(z.number().int().min(0).max(4096)).max(4096).optional(),
   positions: z.array(z.number().int().min(0).max(1 << 20)).max(4096).optional(),
   value: z.object({ shape: z.array(z.number().int().min(0)).max(4), data: z.array(z.number()).max(65536) }).optional(),
+  /** Kind sae (contracts/run.ts SaeSplice): the SAE artifact id is the page's, so a link asks for the SAE files again. */
+  sae: z.object({
+    id: z.string().regex(/^[\w-]+$/).max(40),
+    keepError: z.boolean().optional(),
+    features: z.array(z.object({ id: z.number().int().min(0).max(1 << 24), op: z.enum(['ablate', 'clamp', 'scale']), value: z.number().finite().optional() })).max(256).optional(),
+  }).optional(),
 });
 
 export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets', 'cka', 'latent']);

@@ -5,7 +5,7 @@ import { activate, applyLinear, applyNorm, applyRope, embedTokens, softcap, unem
 import { ropeTables } from '../models/common/rope';
 import type { BlockWeights, LoadedModel, NonFiniteSink } from '../models/common/types';
 import { checkpointLabels } from './finite';
-import { checkHookName, hookMatcher, intervene } from './hooks';
+import { checkHookName, hookMatcher, intervene, type SaeSplicer } from './hooks';
 
 export interface ForwardOptions {
   path: number[];
@@ -34,6 +34,8 @@ export interface ForwardOptions {
    * Costs one on-device sum per checkpoint (2S + 2), nothing read back here.
    */
   watch?: NonFiniteSink;
+  /** Resolves `sae` interventions (the run's registry): without it they fail. */
+  splice?: SaeSplicer;
 }
 
 /** Device tensors the caller owns and must dispose. */
@@ -115,7 +117,7 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
   const hook = <R extends tf.Tensor>(name: string, x: R): R => {
     reached.add(name);
     const mine = ivs.filter((iv) => iv.hook === name);
-    const y = (mine.length ? intervene(x, name, mine) : x) as R;
+    const y = (mine.length ? intervene(x, name, mine, opts.splice) : x) as R;
     // A clone is a new handle on the same data, so callers may dispose captures and residuals independently.
     if (wants(name)) captures.set(name, tf.keep(y.clone()));
     return y;

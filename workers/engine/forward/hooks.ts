@@ -89,12 +89,20 @@ function valueFor(shape: number[], hook: string, iv: Intervention): tf.Tensor {
   return fail(`intervention on ${hook}: value has shape [${v.shape.join(', ')}] but the hook is [${shape.join(', ')}] (give the full shape, [${perPosition.join(', ')}] for every position, or a vector of ${last})`);
 }
 
+/** Computes an SAE splice's replacement of a hook (artifacts/sae-splice.ts; the run's registry resolves the SAE). */
+export type SaeSplicer = (x: tf.Tensor, hook: string, iv: Intervention) => tf.Tensor;
+
 /** Applies this run's interventions at one hook, in the order given. */
-export function intervene(x: tf.Tensor, hook: string, ivs: Intervention[]): tf.Tensor {
+export function intervene(x: tf.Tensor, hook: string, ivs: Intervention[], splice?: SaeSplicer): tf.Tensor {
   return tf.tidy(() => {
     let y = x;
     for (const iv of ivs) {
       const mask = maskFor(y.shape, hook, iv);
+      if (iv.kind === 'sae') {
+        if (!splice) fail(`intervention on ${hook}: an SAE splice needs a run of the engine's registry (this forward has no SAEs)`);
+        y = tf.add(tf.mul(y, tf.sub(1, mask)), tf.mul(splice(y, hook, iv), mask));
+        continue;
+      }
       if (iv.kind === 'add') {
         y = tf.add(y, tf.mul(valueFor(y.shape, hook, iv), mask));
         continue;
