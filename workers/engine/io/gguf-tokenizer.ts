@@ -117,7 +117,8 @@ export function ggufTokenizer(m: Meta): GgufTokenizer | undefined {
     const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: regex === undefined };
     json = {
       version: '1.0', truncation: null, padding: null, added_tokens: added,
-      normalizer: null,
+      // Qwen2's HF tokenizer NFC-normalizes (transformers' Qwen2Converter); GPT-2 and Llama 3 do not.
+      normalizer: pre === 'qwen2' ? { type: 'NFC' } : null,
       pre_tokenizer: regex === undefined ? byteLevel : { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }, byteLevel] },
       post_processor: post,
       decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
