@@ -22,7 +22,7 @@ import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
 interface SaeCase { name: string; sae: string; args: string[]; hook: string; architecture: string; dSae: number; topIds: number[][]; topActs: number[][]; l0: number[]; fve: number; cos: number[]; errNorm: number[] }
 interface SpliceCase { name: string; sae: string; intervention: Intervention; logits: number[][]; maxChange: number }
-const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[]; splices: SpliceCase[] };
+const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[]; splices: SpliceCase[]; feature: { sae: string; id: number; acts: number[]; top: [number, number][]; bottom: [number, number][] } };
 const EPS = 1e-4;
 
 let engine: Engine;
@@ -79,6 +79,21 @@ describe.each(golden.splices)('SAE splice $name (features as interventions)', (c
     engine.registry.dropArtifact(id);
     engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('feature view', () => {
+  it('a feature\'s activation per position and its decoder direction\'s top/bottom logits match the reference', async () => {
+    const f = golden.feature;
+    const id = await load(f.sae);
+    const r = await engine.analyze('sae', { run: { tokens: golden.ids }, options: { sae: id, topk: 2, feature: f.id } });
+    expectClose(r.featureActs ?? [], f.acts, 'featureActs');
+    expect(r.featureLogits?.top.map((x) => x.id)).toEqual(f.top.map((x) => x[0]));
+    expect(r.featureLogits?.bottom.map((x) => x.id)).toEqual(f.bottom.map((x) => x[0]));
+    expectClose(r.featureLogits?.top.map((x) => x.logit) ?? [], f.top.map((x) => x[1]), 'top logits');
+    expectClose(r.featureLogits?.bottom.map((x) => x.logit) ?? [], f.bottom.map((x) => x[1]), 'bottom logits');
+    await expect(engine.analyze('sae', { run: { tokens: golden.ids }, options: { sae: id, feature: 64 } })).rejects.toThrow(/feature 64 is outside 0\.\.63/);
+    engine.registry.dropArtifact(id);
   });
 });
 

@@ -327,9 +327,19 @@ def main():
              "maxChange": rnd((z - z_clean).abs().max())}
         splice_cases.append(c)
 
+    # Feature view: one feature's activation per position and W_dec[f]·W_U (GPT-2: W_U = wteᵀ, no final-norm gain).
+    fs = SAE_OBJ["standard"]
+    zf, _ = sae_ref(X[h1], fs)
+    lg = fs["w"]["W_dec"][f_top] @ sh.m.W["wte.weight"].to(DT).T
+    tv, ti = torch.topk(lg, 10)
+    bv, bi = torch.topk(-lg, 10)
+    feature = {"name": "standard", "sae": c0["sae"], "id": int(f_top), "acts": [rnd(v) for v in zf[:, f_top].tolist()],
+               "top": [[int(i), rnd(v)] for i, v in zip(ti.tolist(), tv.tolist())],
+               "bottom": [[int(i), rnd(-v)] for i, v in zip(bi.tolist(), bv.tolist())]}
+
     os.makedirs(GOLD, exist_ok=True)
     with open(os.path.join(GOLD, "gpt2.json"), "w") as f:
-        json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases}, f, separators=(",", ":"))
+        json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases, "feature": feature}, f, separators=(",", ":"))
         f.write("\n")
     print("wrote %d SAE cases" % len(cases))
 

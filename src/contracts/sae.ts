@@ -40,6 +40,8 @@ export interface SaeOptions {
   sae: string;
   /** Features reported per position (the largest activations, reduced on the device). */
   topk: number;
+  /** Also return this feature's activation at every position (the token strip). */
+  feature?: number;
 }
 
 export const SAE_DEFAULTS: SaeOptions = { sae: '', topk: 8 };
@@ -61,4 +63,18 @@ export interface SaeResult {
   cos: number[];
   /** [T] ‖x − x̂‖ (the error term's norm). */
   errNorm: number[];
+  /** [T] activation of `options.feature` at each position, when asked. */
+  featureActs?: number[];
+  /**
+   * The feature's decoder direction through the unembedding, ℓ = W_dec[f]·W_U (final norm's
+   * gain NOT applied, as SAEDashboard): the 10 largest and 10 smallest logits. Residual-space
+   * hooks only (hook_z SAEs: absent).
+   */
+  featureLogits?: { top: SaeLogit[]; bottom: SaeLogit[] };
+}
+
+export interface SaeLogit {
+  id: number;
+  text: string;
+  logit: number;
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
 import type { Sae } from '../artifacts/sae';
 import { fail } from '../errors';
+import { unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import type { RunCache } from '../run-cache';
 import { defineAnalysis } from './analysis';
@@ -44,8 +45,9 @@ export function saeInput(sae: Sae, model: LoadedModel, run: RunCache): { hook: s
   return { hook, x: tf.reshape(t, [T, width]) as tf.Tensor2D };
 }
 
-export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk: number): Promise<SaeResult> {
+export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk: number, feature?: number): Promise<SaeResult> {
   if (!(Number.isInteger(topk) && topk >= 1)) fail(`sae: topk must be a positive integer, got ${topk}`);
+  if (feature !== undefined && !(Number.isInteger(feature) && feature >= 0 && feature < sae.info.dSae)) fail(`sae: feature ${feature} is outside 0..${sae.info.dSae - 1}`);
   const K = Math.min(topk, sae.info.dSae);
   const { hook, x } = saeInput(sae, model, run);
   const outs = tf.tidy(() => {
@@ -57,11 +59,12 @@ export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk
     const dot = tf.sum(tf.mul(x, recon), 1);
     const cos = tf.div(dot, tf.maximum(tf.mul(tf.norm(x, 'euclidean', 1), tf.norm(recon, 'euclidean', 1)), 1e-12));
     const sst = tf.sum(tf.square(tf.sub(x, tf.mean(x, 0, true))));
-    return [values, indices, l0, cos, tf.sqrt(errSq), tf.sum(errSq), sst];
+    const col = feature === undefined ? tf.zeros([0]) : tf.reshape(tf.slice(z, [0, feature], [-1, 1]), [-1]);
+    return [values, indices, l0, cos, tf.sqrt(errSq), tf.sum(errSq), sst, col];
   });
   x.dispose();
   try {
-    const [vals, ids, l0, cos, errNorm, sse, sst] = await Promise.all(outs.map((t) => t.data()));
+    const [vals, ids, l0, cos, errNorm, sse, sst, col] = await Promise.all(outs.map((t) => t.data()));
     const T = l0?.length ?? 0;
     const rows = (a: ArrayLike<number>): number[][] => Array.from({ length: T }, (_, t) => Array.from({ length: K }, (_, j) => a[t * K + j] as number));
     const sumSq = sst?.[0] as number;
@@ -70,7 +73,31 @@ export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk
       topIds: rows(ids as Int32Array), topActs: rows(vals as Float32Array),
       l0: Array.from(l0 as Float32Array), cos: Array.from(cos as Float32Array), errNorm: Array.from(errNorm as Float32Array),
       fve: sumSq > 0 ? 1 - (sse?.[0] as number) / sumSq : NaN,
+      ...(feature !== undefined ? { featureActs: Array.from(col as Float32Array) } : {}),
     };
+  } finally {
+    tf.dispose(outs);
+  }
+}
+
+/** W_dec[f]·W_U: the top and bottom `n` tokens (read back: 2n numbers). */
+export async function featureLogits(sae: Sae, model: LoadedModel, f: number, pieces: (ids: number[]) => string[], n = 10): Promise<SaeResult['featureLogits']> {
+  if (sae.info.hookZ) return undefined;
+  const outs = tf.tidy(() => {
+    const l = tf.reshape(unembed(tf.slice(sae.wDec, [f, 0], [1, -1]) as tf.Tensor2D, model.weights.unembed), [-1]) as tf.Tensor1D;
+    const k = Math.min(n, l.shape[0]);
+    const top = tf.topk(l, k);
+    const bot = tf.topk(tf.neg(l), k);
+    return [top.values, top.indices, tf.neg(bot.values), bot.indices];
+  });
+  try {
+    const [tv, ti, bv, bi] = await Promise.all(outs.map((t) => t.data()));
+    const rows = (v: ArrayLike<number>, i: ArrayLike<number>) => {
+      const ids = Array.from(i);
+      const text = pieces(ids);
+      return ids.map((id, j) => ({ id, text: text[j] ?? String(id), logit: v[j] as number }));
+    };
+    return { top: rows(tv as Float32Array, ti as Int32Array), bottom: rows(bv as Float32Array, bi as Int32Array) };
   } finally {
     tf.dispose(outs);
   }
@@ -79,9 +106,13 @@ export async function saeOnRun(sae: Sae, model: LoadedModel, run: RunCache, topk
 export const saeAnalysis = defineAnalysis({
   name: 'sae',
   defaults: SAE_DEFAULTS,
-  run: (ctx, opts) => {
+  run: async (ctx, opts) => {
     if (!opts.sae) fail('sae: give the SAE artifact id (load one first)');
     const a = ctx.registry.artifact('sae', opts.sae);
-    return saeOnRun(a.sae, ctx.model.model, ctx.run(), opts.topk);
+    if (a.model !== ctx.model.id) fail(`SAE ${opts.sae} belongs to model ${a.model}, not to ${ctx.model.id}`);
+    const r = await saeOnRun(a.sae, ctx.model.model, ctx.run(), opts.topk, opts.feature);
+    if (opts.feature === undefined) return r;
+    const fl = await featureLogits(a.sae, ctx.model.model, opts.feature, ctx.pieces);
+    return fl ? { ...r, featureLogits: fl } : r;
   },
 });
