@@ -111,6 +111,9 @@ describe('latent analysis vs the PyTorch reference', () => {
     expect(tuned.lens).toBe('tuned');
     tuned.perSample.forEach((c, i) => close(c.pTarget, logit.perSample[i]?.pTarget as number[], 1e-6));
     // Cancel after the first prompt: the result holds that prompt, marked partial.
+    const before = tf.memory().numTensors;
+    await e.analyze('latent', { options: opts });
+    expect(tf.memory().numTensors).toBe(before); // every tensor of the prompts' forwards disposed
     const ac = new AbortController();
     const part = await e.analyze('latent', { options: opts }, { signal: ac.signal, onProgress: () => ac.abort() });
     expect(part.partial).toEqual({ done: 1, total: 3, unit: 'prompts' });

@@ -100,7 +100,7 @@ export async function runLatent(): Promise<void> {
   await runJob({
     slot: 'latent', mode: 'replace', stamp: 'latent', label: 'latent language', errorPrefix: 'Latent language: ', keepOnCancel: true,
     scope: () => [get().model, get().compareModel],
-    work: async ({ jobId, progress }) => {
+    work: async ({ jobId, progress, alive }) => {
       const lists = await latentLists(get());
       const options: Partial<LatentOptions> = {
         task: settings.task, source: settings.source, target: settings.target, lists,
@@ -111,8 +111,15 @@ export async function runLatent(): Promise<void> {
       const models = [{ m: model, name: 'A' }, ...(B ? [{ m: B, name: 'B' }] : [])];
       for (const [i, { m, name }] of models.entries()) {
         const useTuned = i === 0 && tuned;
-        const result: LatentResult = await engine.analyze(jobId, 'latent', { model: m.modelId, options: { ...options, ...(useTuned ? { tuned: useTuned } : {}) } },
-          (p: LatentProgress) => progress({ ...p, unit: `prompts (model ${name}, ${i + 1} of ${models.length})` }));
+        let result: LatentResult;
+        try {
+          result = await engine.analyze(jobId, 'latent', { model: m.modelId, options: { ...options, ...(useTuned ? { tuned: useTuned } : {}) } },
+            (p: LatentProgress) => progress({ ...p, unit: `prompts (model ${name}, ${i + 1} of ${models.length})` }));
+        } catch (e) {
+          // Cancelled before B's first prompt: keep A's finished curves.
+          if (!alive() && curves.length > 0) break;
+          throw e;
+        }
         curves.push({ label: `${name}: ${m.source} (${m.info.arch}, ${m.info.layers} layers, ${result.lens} lens)`, result });
         if (result.partial) break;
       }
