@@ -9,6 +9,7 @@ import { StrataError, fail } from './engine/errors';
 import type { Command } from './node/cli-args';
 import { ckaCommand } from './node/cka-command';
 import { extractCommand } from './node/extract-command';
+import { probeCommand } from './node/probe-command';
 import { latentCommand } from './node/latent-command';
 import { residualCommand } from './node/residual-command';
 import { saeCommand } from './node/sae-command';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   residual: residualCommand,
   'skip-sweep': skipSweepCommand,
   extract: extractCommand,
+  probe: probeCommand,
   cka: ckaCommand,
   sae: saeCommand,
   latent: latentCommand,

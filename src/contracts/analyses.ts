@@ -11,6 +11,7 @@ import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { LatentOptions, LatentProgress, LatentResult } from './latent';
 import type { PathEffect, PathEffectOptions } from './path-effect';
+import type { ProbeOptions, ProbeProgress, ProbeResult, ProbeScoreOptions, ProbeScoreResult } from './probe';
 import type { ResidualOptions, ResidualResult } from './residual';
 import type { LensOptions, LensResult } from './lens';
 import type { RunRef } from './run-ref';
@@ -31,6 +32,8 @@ export interface AnalysisMap {
   'tuned-train': { options: TunedTrainOptions; result: TunedTrainResult; progress: TunedTrainProgress };
   'tuned-compare': { options: TunedCompareOptions; result: TunedCompareResult; progress: never };
   extract: { options: ExtractOptions; result: ExtractResult; progress: ExtractProgress };
+  probe: { options: ProbeOptions; result: ProbeResult; progress: ProbeProgress };
+  'probe-score': { options: ProbeScoreOptions; result: ProbeScoreResult; progress: never };
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
   sae: { options: SaeOptions; result: SaeResult; progress: never };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };

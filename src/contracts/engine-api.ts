@@ -6,6 +6,7 @@ import type { AnalysisKind, AnalyzeRequest, ProgressOf, ResultOf } from './analy
 import type { AttentionResult, HeadSummary } from './attention';
 import type { BuiltinDataset, ColumnMapping, DatasetInfo } from './dataset';
 import type { TunedLensInfo } from './tuned-lens';
+import type { ProbeInfo, QuantizeOptions } from './probe';
 import type { LoadProgress, ModelInfo } from './model';
 import type { RunRef } from './run-ref';
 
@@ -123,7 +124,7 @@ export type DatasetSource =
   /** `builtin`: the set's index entry (public/datasets/index.json): its mapping, source, licence and line format apply. */
   | { kind: 'url'; url: string; name: string; builtin?: BuiltinDataset };
 
-export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations' | 'sae';
+export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations' | 'probe' | 'sae';
 
 export interface ArtifactInfo {
   id: string;
@@ -180,6 +181,10 @@ export interface EngineApi {
   datasetLoad(source: DatasetSource, mapping?: ColumnMapping): Promise<DatasetInfo>;
   /** Loads a tuned lens from safetensors bytes (keys `{i}.weight`, `{i}.bias`) for a model. */
   artifactImport(kind: 'tuned-lens', model: string | undefined, bytes: Uint8Array, name: string): Promise<ArtifactInfo & { lens: TunedLensInfo }>;
+  /** Loads a probe from safetensors bytes (`weight`, `bias`, metadata naming its hook) for a model. */
+  probeImport(model: string | undefined, bytes: Uint8Array, name: string): Promise<ArtifactInfo & { probe: ProbeInfo }>;
+  /** A fake-quantised copy of a model (every block linear map rounded to `bits`) as a new model beside it. */
+  modelQuantize(jobId: number, model: string | undefined, options: QuantizeOptions): Promise<LoadSummary>;
   /** An artifact as a file: tuned lens and activation sets as safetensors. */
   artifactExport(id: string): Promise<Uint8Array>;
   artifactDrop(id: string): Promise<void>;

@@ -143,6 +143,19 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     artifactImport(_kind, model, bytes, name) {
       return engine.importTunedLens(bytes, name, model);
     },
+    async probeImport(model, bytes, name) {
+      return engine.importProbe(bytes, name, model);
+    },
+    modelQuantize(jobId, model, options) {
+      return job(jobId, async (signal): Promise<LoadSummary> => {
+        await backend();
+        const m = await engine.quantize(options, model, signal);
+        return {
+          modelId: m.id, info: m.info, source: m.label, hasTokenizer: m.tokenizer !== undefined, files: [],
+          ...(m.tokenizer ? { tokenizer: m.tokenizer.info } : {}),
+        };
+      });
+    },
     artifactExport(id) {
       return engine.exportArtifact(id);
     },

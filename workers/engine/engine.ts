@@ -10,7 +10,9 @@ import type { ModelInfo } from '../../src/contracts/model';
 import type { Float32Tensor, RunResult, RunSpec } from '../../src/contracts/run';
 import type { RunRef } from '../../src/contracts/run-ref';
 import type { TunedLensInfo } from '../../src/contracts/tuned-lens';
+import type { ProbeInfo, QuantizeOptions } from '../../src/contracts/probe';
 import { exportActivationSet } from './artifacts/activation-set';
+import { exportProbe, importProbe, probeInfo } from './artifacts/probe';
 import type { AnalysisContext } from './analyses/analysis';
 import { chainNotation } from './analyses/chain';
 import { ANALYSES } from './analyses/index';
@@ -25,6 +27,7 @@ import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerp
 import { bufferSource, type FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
+import { groupFor, quantizedCopy } from './quantize';
 import { Registry, type ModelEntry } from './registry';
 import type { RunCache } from './run-cache';
 import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
@@ -206,9 +209,36 @@ export class Engine {
     return { ...this.registry.artifactInfo(a), lens: info };
   }
 
-  /** An artifact as a file (safetensors for lenses and activation sets). */
+  /** A probe from safetensors bytes (`weight`, `bias`, metadata with its hook), for a model. */
+  async importProbe(bytes: Uint8Array, name: string, model?: string): Promise<ArtifactInfo & { probe: ProbeInfo }> {
+    const m = this.registry.model(model);
+    const probe = await importProbe(bytes, name);
+    const a = this.registry.addArtifact({ kind: 'probe', model: m.id, label: name, probe });
+    return { ...this.registry.artifactInfo(a), probe: probeInfo(a.id, probe) };
+  }
+
+  /** A fake-quantised copy of a model as a new model in the registry (quantize.ts); the original stays loaded. */
+  async quantize(o: QuantizeOptions, model?: string, signal?: AbortSignal): Promise<ModelEntry> {
+    const m = this.registry.model(model);
+    const tick = async (): Promise<void> => {
+      await new Promise<void>((r) => setTimeout(r, 0));
+      if (signal?.aborted) fail('the quantisation was cancelled');
+    };
+    const q = await quantizedCopy(m.model, o, tick);
+    const sym = o.symmetric ?? o.bits >= 8;
+    // The group of a d_model-wide row names the copy (the MLP's down projection may use another).
+    const g = groupFor(m.model.arch.dModel, o);
+    const label = `${m.label} · ${o.bits}-bit RTN ${sym ? 'sym' : 'asym'} ${g === m.model.arch.dModel ? 'per row' : `g${g}`}`;
+    return this.registry.addModel({
+      label, model: q.model, info: { ...m.info }, dispose: q.dispose,
+      ...(m.tokenizer ? { tokenizer: m.tokenizer } : {}), ...(m.bosId !== undefined ? { bosId: m.bosId } : {}),
+    });
+  }
+
+  /** An artifact as a file (safetensors for lenses, activation sets and probes). */
   exportArtifact(id: string): Promise<Uint8Array> {
     const a = this.registry.anyArtifact(id);
+    if (a.kind === 'probe') return Promise.resolve(exportProbe(a.probe));
     if (a.kind === 'tuned-lens') return saveTunedLens(a.lens);
     if (a.kind === 'activations') return Promise.resolve(exportActivationSet(a.set));
     return fail(`artifact ${id} is a dataset: it is exported as the file it was read from`);

@@ -9,6 +9,7 @@ import type { ArtifactInfo, MemoryReport } from '../../src/contracts/engine-api'
 import type { ModelInfo } from '../../src/contracts/model';
 import type { Intervention } from '../../src/contracts/run';
 import type { ActivationSet } from './artifacts/activation-set';
+import type { Probe } from './artifacts/probe';
 import type { Dataset } from './datasets';
 import { disposeSae, saeBytes, type Sae } from './artifacts/sae';
 import { saeSplicer } from './artifacts/sae-splice';
@@ -34,7 +35,8 @@ export type Artifact =
   | { id: string; kind: 'tuned-lens'; model: string; label: string; lens: TunedLens; info: TunedLensInfo }
   | { id: string; kind: 'sae'; model: string; label: string; sae: Sae }
   | { id: string; kind: 'dataset'; label: string; dataset: Dataset }
-  | { id: string; kind: 'activations'; model: string; label: string; set: ActivationSet };
+  | { id: string; kind: 'activations'; model: string; label: string; set: ActivationSet }
+  | { id: string; kind: 'probe'; model: string; label: string; probe: Probe };
 
 type KindOf<K extends Artifact['kind']> = Extract<Artifact, { kind: K }>;
 
@@ -172,7 +174,7 @@ export class Registry {
   artifactInfo(a: Artifact): ArtifactInfo {
     const bytes = a.kind === 'tuned-lens' ? [...a.lens.weights, ...a.lens.biases].reduce((s, t) => s + t.size * 4, 0)
       : a.kind === 'sae' ? saeBytes(a.sae)
-      : a.kind === 'dataset' ? datasetBytes(a.dataset) : a.set.bytes;
+      : a.kind === 'dataset' ? datasetBytes(a.dataset) : a.kind === 'probe' ? (a.probe.weight.length + a.probe.bias.length) * 4 : a.set.bytes;
     return { id: a.id, kind: a.kind, label: a.label, bytes, ...(a.kind !== 'dataset' ? { model: a.model } : {}) };
   }
 

@@ -13,6 +13,8 @@ import { extractAnalysis } from './extract';
 import { latentAnalysis } from './latent';
 import { lensAnalysis } from './logit-lens';
 import { pathEffectAnalysis } from './path-effect';
+import { probeAnalysis } from './probe';
+import { probeScoreAnalysis } from './probe-score';
 import { residualAnalysis } from './residual';
 import { skipSweepAnalysis } from './skip-sweep';
 import { traceAnalysis } from './trace';
@@ -32,6 +34,8 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'tuned-train': tunedTrainAnalysis,
   'tuned-compare': tunedCompareAnalysis,
   extract: extractAnalysis,
+  probe: probeAnalysis,
+  'probe-score': probeScoreAnalysis,
   cka: ckaAnalysis,
   sae: saeAnalysis,
   latent: latentAnalysis,
