@@ -72,7 +72,7 @@ function expectSameMap(page: CkaResult, node: CkaResult, tol: number): void {
   node.cka.forEach((row, i) => row.forEach((v, j) => expect(Math.abs((page.cka[i]?.[j] ?? NaN) - v), `cka[${i}][${j}]`).toBeLessThanOrEqual(tol)));
 }
 
-test('CKA: the demo model\'s layers — progress, hover, best matches, linear maps, export, stale after a path edit', async ({ page }) => {
+test('CKA: the demo model\'s layers — progress, hover, best matches, linear maps, export, stale after a path edit, report, permalink', async ({ page, browser }) => {
   test.setTimeout(420_000);
   await openDemo(page);
   await page.getByTestId('tab-cka').click();
@@ -97,6 +97,20 @@ test('CKA: the demo model\'s layers — progress, hover, best matches, linear ma
   await expect(page.getByTestId('stale-cka')).toHaveCount(0);
   await page.getByTestId('path-chip-3').locator('button').click();
   await expect(page.getByTestId('stale-cka')).toContainText('the path or interventions');
+  // The report carries the map with what it was computed for, flagged stale.
+  const report = JSON.parse((await saved(page, 'export-report')).text) as { cka: { stale: string[] | null; data: { result: CkaResult } } };
+  expect(report.cka.stale).toEqual(['the path or interventions']);
+  expect(report.cka.data.result.cka).toEqual(got.cka);
+  // The link reopens the view with its settings (and the built-in dataset).
+  await page.getByTestId('cka-kind').selectOption('debiased');
+  await page.waitForTimeout(400); // the URL is written 250 ms after the last change
+  const other = await browser.newPage();
+  await other.goto(page.url());
+  await expect(other.getByTestId('cka-view')).toBeVisible({ timeout: 120_000 });
+  await expect(other.getByTestId('cka-limit')).toHaveValue('40');
+  await expect(other.getByTestId('cka-kind')).toHaveValue('debiased');
+  await expect(other.getByTestId('cka-dataset')).toContainText('demo_facts_en');
+  await other.close();
 });
 
 test('CKA: demo × stories260K by relative depth — mean over each model\'s own tokens; all tokens refused', async ({ page }) => {

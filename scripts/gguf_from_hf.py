@@ -4,12 +4,13 @@
 Follows llama.cpp's conversion as MODELS.md "GGUF" states it: tensor_mapping.py names,
 `llama` q/k rows permuted to llama.cpp's interleaved-pair order (GGUF row h*hd + 2i + a =
 HF row h*hd + a*hd/2 + i), Gemma norms stored as 1 + w, hyper-parameters under `{arch}.*`.
-Tensors are written as --type (F32, F16, Q8_0 or Q4_0 for matrices; vectors stay F32).
+Tensors are written as --type (F32, F16, BF16, Q8_0 or Q4_0 for matrices; vectors stay F32).
 
     python3 scripts/gguf_from_hf.py --model tests/fixtures/models/qwen2 --out /tmp/qwen2.gguf
 """
 import argparse
 import json
+import math
 import re
 import struct
 import sys
@@ -32,10 +33,46 @@ def read_safetensors(path):
     for k, v in h.items():
         if k == "__metadata__":
             continue
-        assert v["dtype"] == "F32", f"{k}: only F32 fixtures"
         s, e = v["data_offsets"]
-        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], np.float32).reshape(v["shape"])
+        raw = b[8 + n + s:8 + n + e]
+        if v["dtype"] == "F32":
+            x = np.frombuffer(raw, np.float32)
+        elif v["dtype"] == "BF16":
+            x = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
+        else:
+            raise SystemExit(f"{k}: dtype {v['dtype']} not handled")
+        out[k] = x.reshape(v["shape"])
     return out
+
+
+def read_checkpoint(d):
+    index = Path(d) / "model.safetensors.index.json"
+    files = sorted(set(json.loads(index.read_text())["weight_map"].values())) if index.exists() else ["model.safetensors"]
+    out = {}
+    for f in files:
+        out.update(read_safetensors(Path(d) / f))
+    return out
+
+
+def llama3_rope_factors(cfg, hd):
+    """llama.cpp's rope_freqs for rope_type llama3 (conversion/llama.py): divisors of inv_freq."""
+    sc = cfg["rope_scaling"]
+    base = cfg.get("rope_theta", 10000.0)
+    freqs = 1.0 / (base ** (np.arange(0, hd, 2, dtype=np.float32) / hd))
+    factor, lo, hi = sc.get("factor", 8.0), sc.get("low_freq_factor", 1.0), sc.get("high_freq_factor", 4.0)
+    old = sc.get("original_max_position_embeddings", 8192)
+    lo_wl, hi_wl = old / lo, old / hi
+    out = []
+    for f in freqs:
+        wl = 2 * math.pi / f
+        if wl < hi_wl:
+            out.append(1.0)
+        elif wl > lo_wl:
+            out.append(factor)
+        else:
+            smooth = (old / wl - lo) / (hi - lo)
+            out.append(1 / ((1 - smooth) / factor + smooth))
+    return np.array(out, np.float32)
 
 
 def gguf_name(name, arch):
@@ -66,14 +103,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--type", default="F32", choices=["F32", "F16", "Q8_0", "Q4_0"])
+    ap.add_argument("--type", default="F32", choices=["F32", "F16", "BF16", "Q8_0", "Q4_0"])
     a = ap.parse_args()
     cfg = json.loads((Path(a.model) / "config.json").read_text())
     arch = cfg["model_type"]
     assert arch in ("llama", "qwen2", "gemma2"), arch
     heads, kv = cfg["num_attention_heads"], cfg.get("num_key_value_heads", cfg["num_attention_heads"])
     hd = cfg.get("head_dim", cfg["hidden_size"] // heads)
-    w = read_safetensors(Path(a.model) / "model.safetensors")
+    w = read_checkpoint(a.model)
     tensors = []
     for name, x in w.items():
         g = gguf_name(name, arch)
@@ -85,6 +122,10 @@ def main():
             x = x + np.float32(1)
         t = a.type if x.ndim == 2 else "F32"
         tensors.append((g, list(reversed(x.shape)), TYPES[t][0], encode(t, np.ascontiguousarray(x, np.float32))))
+    rs = cfg.get("rope_scaling") or {}
+    if rs.get("rope_type", rs.get("type")) == "llama3":
+        f = llama3_rope_factors(cfg, hd)
+        tensors.append(("rope_freqs.weight", [len(f)], 0, f.tobytes()))
     k = lambda s: f"{arch}.{s}"  # noqa: E731
     kvs = [("general.architecture", "str", arch), (k("embedding_length"), "u32", cfg["hidden_size"]), (k("block_count"), "u32", cfg["num_hidden_layers"]),
            (k("feed_forward_length"), "u32", cfg["intermediate_size"]), (k("attention.head_count"), "u32", heads), (k("attention.head_count_kv"), "u32", kv),

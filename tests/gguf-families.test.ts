@@ -1,5 +1,5 @@
 /**
- * qwen2 and gemma2 GGUF files written by scripts/gguf_from_hf.py (llama.cpp's conversion as
+ * qwen2, gemma2 and Llama-3-scaled llama GGUF files written by scripts/gguf_from_hf.py (llama.cpp's conversion as
  * MODELS.md states it; the same script run on stories260K reproduces ggml's published
  * stories260K.gguf tensor for tensor) load to the same logits as the HF fixtures they came
  * from: names, q/k/v biases, Gemma 2's four norms stored as 1 + w, soft-caps and the sliding
@@ -62,5 +62,20 @@ describe('GGUF families equal their HF sources', () => {
     const { diff, scale } = maxAbsDiff(await logits(q, IDS.length), await logits(f, IDS.length));
     expect(diff).toBeGreaterThan(0);
     expect(diff).toBeLessThanOrEqual(0.05 * Math.max(1, scale));
+  });
+});
+
+describe('Llama 3 RoPE scaling from rope_freqs', () => {
+  it('llama-gqa (llama3 rope_scaling, BF16, q/k permuted) as GGUF: same logits as HF (1e-5)', async () => {
+    const hf = await engineFor('tests/fixtures/models/llama-gqa');
+    const gg = await engineFor('tests/fixtures/gguf/llama3-rope-bf16.gguf');
+    for (const n of [2, IDS.length]) {
+      const { diff, scale } = maxAbsDiff(await logits(gg, n), await logits(hf, n));
+      expect(scale).toBeGreaterThan(0.01);
+      expect(diff).toBeLessThanOrEqual(1e-5 * Math.max(1, scale));
+    }
+    // Without the divisors (plain RoPE) the logits differ: the test sees rope_freqs.
+    const plain = await hfWith('tests/fixtures/models/llama-gqa', { rope_scaling: null });
+    expect(maxAbsDiff(await logits(plain, IDS.length), await logits(gg, IDS.length)).diff).toBeGreaterThan(1e-4);
   });
 });

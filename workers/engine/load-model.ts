@@ -14,6 +14,11 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
   // against the headers (sizes, presence, shapes) before anything is read or allocated.
   const reader = new ConfigReader(ckpt.config, mt, 'config.json', ckpt.label);
   const arch = family.parseConfig(reader);
+  if (ckpt.ropeDivisors) {
+    const d = ckpt.ropeDivisors;
+    if (d.length !== arch.invFreq.length) fail(`${ckpt.label}: rope_freqs has ${d.length} entries but the rotary dimensions need ${arch.invFreq.length}`);
+    arch.invFreq = arch.invFreq.map((f, i) => f / (d[i] as number));
+  }
   checkCommonFields(reader, arch.vocab);
   checkTensors(ckpt, mt, family.tensors(arch, reader, (n) => ckpt.tensors.has(n)));
   const limit = opts.maxTensorBytes ?? Infinity;

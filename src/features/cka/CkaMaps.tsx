@@ -8,6 +8,7 @@ import { ckaCsv } from '../../state/cka';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
 import { fmtNum } from '../format';
+import { Term } from '../help/Term';
 
 /**
  * A hook as a short label: "L3 resid_post" (the step runs layer 3), "step 3 (L4) resid_post"
@@ -97,7 +98,7 @@ export function CkaMaps() {
         )}
       </div>
       <table className="cka-best" data-testid="cka-best">
-        <caption>Best match in B for each hook of A, by relative depth (0 = embeddings, 1 = output)</caption>
+        <caption><Term id="cka-best">Best match</Term> in B for each hook of A, by <Term id="relative-depth">relative depth</Term> (0 = embeddings, 1 = output)</caption>
         <thead><tr><th>A</th><th>depth</th><th>best in B</th><th>depth</th><th>CKA</th>{r.linearMap && <th>map error to it</th>}</tr></thead>
         <tbody>
           {r.rows.map((h, i) => {

@@ -4,6 +4,7 @@ import { cancelCka, ckaBlocker, runCka, setCkaSettings, type CkaMode } from '../
 import { loadCompareDemo, loadCompareFiles } from '../../state/compare';
 import { fetchDatasetIndex, openBuiltin } from '../../state/datasets';
 import { useStore } from '../../state/store';
+import { Term } from '../help/Term';
 import { StaleNote } from '../stale/StaleNote';
 import { CkaMaps } from './CkaMaps';
 import './cka.css';
@@ -40,6 +41,7 @@ export function CkaView() {
   return (
     <section className="cka" data-testid="cka-view" aria-label="CKA">
       <div className="controls">
+        <Term id="cka" compact />
         {MODES.map((m) => (
           <label key={m.mode}><input type="radio" name="cka-mode" data-testid={`cka-mode-${m.mode}`} checked={c.mode === m.mode} onChange={() => setCkaSettings({ mode: m.mode })} /> {m.label}</label>
         ))}
@@ -65,20 +67,20 @@ export function CkaView() {
       </div>
       <div className="controls">
         <label>hooks <input data-testid="cka-hooks" value={c.hooks} spellCheck={false} style={{ width: '22em' }} onChange={(e) => setCkaSettings({ hooks: e.target.value })} /></label>
-        <label>position{' '}
+        <label><Term id="cka-position">position</Term>{' '}
           <select data-testid="cka-position" value={c.position} onChange={(e) => setCkaSettings({ position: e.target.value as CkaPosition })}>
             <option value="last">last token</option>
             <option value="mean">mean over tokens</option>
             <option value="all">all tokens pooled</option>
           </select>
         </label>
-        <label>estimator{' '}
+        <label><Term id="cka-kind">estimator</Term>{' '}
           <select data-testid="cka-kind" value={c.kind} onChange={(e) => setCkaSettings({ kind: e.target.value as CkaKind })}>
             <option value="linear">linear CKA</option>
             <option value="debiased">debiased (unbiased HSIC)</option>
           </select>
         </label>
-        <label>minibatch (0 = full){' '}
+        <label><Term id="cka-minibatch">minibatch</Term> (0 = full){' '}
           <input type="number" min={0} step={16} data-testid="cka-minibatch" value={c.minibatch} style={{ width: '5em' }} onChange={(e) => setCkaSettings({ minibatch: Math.max(0, Math.trunc(num(e.target.value, 0))) })} />
         </label>
         {c.minibatch > 0 && (
@@ -89,7 +91,7 @@ export function CkaView() {
         )}
       </div>
       <div className="controls">
-        <label><input type="checkbox" data-testid="cka-linear-map" checked={c.linearMap} onChange={(e) => setCkaSettings({ linearMap: e.target.checked })} /> linear maps A → B</label>
+        <label><input type="checkbox" data-testid="cka-linear-map" checked={c.linearMap} onChange={(e) => setCkaSettings({ linearMap: e.target.checked })} /> <Term id="cka-linear-map">linear maps</Term> A → B</label>
         {c.linearMap && (
           <>
             <label>ridge <input type="number" min={0} step={0.01} data-testid="cka-ridge" value={c.ridge} style={{ width: '5em' }} onChange={(e) => setCkaSettings({ ridge: Math.max(0, num(e.target.value, 0)) })} /></label>

@@ -93,5 +93,6 @@ export function reportBundle(s: State): unknown {
     tunedLens: s.tunedInfo ? { info: s.tunedInfo, settings: s.tunedSettings, losses: s.tunedLosses, comparison: section(s, 'tunedComparison', s.tunedComparison) } : null,
     compare: section(s, 'compare', s.compareProfiles ? { mode: s.compareMode, modelB: s.compareModel, ...s.compareProfiles } : null),
     extraction: s.extractResult ? { dataset: s.extractResult.datasetName, path: s.extractResult.path, summary: s.extractResult.result } : null,
+    cka: section(s, 'cka', s.cka ? { settings: s.ckaSettings, dataset: s.cka.datasetName, labelA: s.cka.labelA, labelB: s.cka.labelB, result: s.cka.result } : null),
   };
 }

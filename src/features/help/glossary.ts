@@ -82,6 +82,13 @@ export const GLOSSARY = {
   'extract-rows': { label: 'rows', definition: 'Use only the first N rows; 0 = all.', anchor: 'extract-rows' },
   'extract-batch-tokens': { label: 'tokens per batch', definition: 'Rows of similar length run side by side, right-padded, up to this many tokens (exact under the causal mask); 0 = one row at a time.', anchor: 'extract-batch-tokens' },
   'extract-memory': { label: 'memory estimate', definition: 'rows × hooks × d × 4 bytes (per token for "all"); above the limit the engine refuses before starting.', anchor: 'extract-memory' },
+  // CKA
+  cka: { label: 'CKA', definition: 'Centred kernel alignment of two representations of the same rows: ‖YᵀX‖² / (‖XᵀX‖‖YᵀY‖) with centred columns, 0..1; 1 = the same up to rotation and scale.', anchor: 'cka' },
+  'cka-kind': { label: 'estimator', definition: 'Linear CKA (biased: about d/(n+d) for unrelated inputs) or debiased (unbiased HSIC: near 0 for unrelated inputs, can be < 0; n ≥ 4).', anchor: 'cka-kind' },
+  'cka-minibatch': { label: 'minibatch', definition: 'Nguyen et al.: sums of centred batch-Gram products over seeded shuffled batches of this size; 0 = the full estimator.', anchor: 'cka-minibatch' },
+  'cka-position': { label: 'position', definition: 'Last token, mean over tokens, or all tokens pooled (refused for two tokenizers: token t of one is not token t of the other).', anchor: 'cka-position' },
+  'cka-best': { label: 'best match', definition: 'For each hook of A, the hook of B with the largest CKA, with both relative depths.', anchor: 'cka-best' },
+  'cka-linear-map': { label: 'linear maps', definition: 'Ridge least-squares map with bias from each hook of A to each of B, measured on held-out rows: mean ‖ŷ − y‖/‖y‖, or unexplained variance.', anchor: 'cka-linear-map' },
   units: { label: 'units', definition: 'Entropy, KL and log-probabilities in nats (1 bit = ln 2 nats); probabilities in percent, 3 significant digits.', anchor: 'units' },
 } as const satisfies Record<string, GlossaryEntry>;
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CONTEXT_POLICIES } from '../context';
+import { ckaLinkSchema } from './cka-link';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const shortText = z.string().max(200);
@@ -87,6 +88,8 @@ export const stateV2 = z.object({
   dataset: datasetLinkSchema.optional(),
   /** What a run does with a prompt past the model's context (src/state/context.ts). Optional (added within v2). */
   contextPolicy: z.enum(CONTEXT_POLICIES).optional(),
+  /** CKA view settings (src/state/permalink/cka-link.ts). Optional (added within v2). */
+  cka: ckaLinkSchema.optional(),
 });
 
 export type PermalinkState = z.infer<typeof stateV2>;

@@ -39,6 +39,7 @@ export function currentState(s: State = get()): PermalinkState {
     sweep: { modes: s.sweepModes, prompts: s.sweepPrompts },
     chains: { ...s.chainSettings, target: s.chainTarget },
     contextPolicy: s.contextPolicy,
+    cka: s.ckaSettings,
     ...datasetLinkFields(s),
   };
 }
@@ -110,6 +111,7 @@ export async function applyHash(hash: string): Promise<void> {
     ...(s.residualAlpha !== undefined ? { residualAlpha: s.residualAlpha } : {}),
     ...(s.sweep ? { sweepModes: s.sweep.modes, sweepPrompts: s.sweep.prompts } : {}),
     ...(s.contextPolicy ? { contextPolicy: s.contextPolicy } : {}),
+    ...(s.cka ? { ckaSettings: s.cka } : {}),
     ...(s.chains ? { chainSettings: { mode: s.chains.mode, budget: s.chains.budget, exploration: s.chains.exploration, lengthPenalty: s.chains.lengthPenalty, seed: s.chains.seed, topK: s.chains.topK }, chainTarget: s.chains.target } : {}),
   });
   if (s.dataset) void applyLinkDataset(s.dataset);
@@ -121,7 +123,7 @@ export async function applyHash(hash: string): Promise<void> {
 export function startSync(): () => void {
   let timer = 0;
   const unsub = useStore.subscribe((s, prev) => {
-    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel && s.residualAlpha === prev.residualAlpha && s.sweepModes === prev.sweepModes && s.sweepPrompts === prev.sweepPrompts && s.chainSettings === prev.chainSettings && s.chainTarget === prev.chainTarget && s.contextPolicy === prev.contextPolicy && !datasetLinkChanged(s, prev)) return;
+    if (s.model === prev.model && s.prompt === prev.prompt && s.path === prev.path && s.interventions === prev.interventions && s.view === prev.view && s.lensSettings === prev.lensSettings && s.selectedHead === prev.selectedHead && s.pendingModel === prev.pendingModel && s.residualAlpha === prev.residualAlpha && s.sweepModes === prev.sweepModes && s.sweepPrompts === prev.sweepPrompts && s.chainSettings === prev.chainSettings && s.chainTarget === prev.chainTarget && s.contextPolicy === prev.contextPolicy && s.ckaSettings === prev.ckaSettings && !datasetLinkChanged(s, prev)) return;
     window.clearTimeout(timer);
     timer = window.setTimeout(() => void writeUrl(), 250);
   });

@@ -13,6 +13,8 @@ export interface Checkpoint {
   /** tokenizer.json and tokenizer_config.json when present. */
   tokenizerJson?: ByteSource;
   tokenizerConfig?: ByteSource;
+  /** Per-frequency RoPE divisors a GGUF file stores as rope_freqs (Llama 3 scaling): inv_freq[i] / d[i]. */
+  ropeDivisors?: Float64Array;
 }
 
 const INDEX = 'model.safetensors.index.json';

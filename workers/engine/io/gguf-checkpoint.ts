@@ -102,6 +102,16 @@ export function ggufEntry(g: GgufFile, t: GgufTensorInfo, name: string, order: I
   return { name, dtype, shape, begin: 0, end: size, file };
 }
 
+/** Llama 3 RoPE scaling as llama.cpp stores it: one divisor per rotary frequency, F32 [hd/2], finite and positive. */
+async function readRopeFreqs(g: GgufFile, t: GgufTensorInfo, hd: number): Promise<Float64Array> {
+  const f = g.source.name;
+  if (t.type.name !== 'F32' || t.ne.length !== 1 || t.ne[0] !== hd / 2) fail(`${f}: rope_freqs.weight should be F32 [${hd / 2}] but is ${t.type.name} [${t.ne.join(', ')}]`);
+  const raw = await g.source.read(t.begin, t.end);
+  const v = Float64Array.from(new Float32Array(raw.buffer, raw.byteOffset, hd / 2));
+  if (!v.every((x) => Number.isFinite(x) && x > 0)) fail(`${f}: rope_freqs.weight holds a value that is not a positive finite number`);
+  return v;
+}
+
 /** Hyper-parameters from `{arch}.*` keys as the config.json an HF checkpoint of that family has. */
 function configFor(m: Meta, arch: Arch, vocab: number, tied: boolean, bos: number | undefined, eos: number | undefined): Record<string, unknown> {
   const k = (s: string): string => `${arch}.${s}`;
@@ -146,7 +156,6 @@ export async function openGgufCheckpoint(src: ByteSource): Promise<Checkpoint> {
   if (!(ARCHS as readonly string[]).includes(archName)) fail(`${src.name}: architecture ${JSON.stringify(archName)} is not supported for GGUF (supported: ${ARCHS.join(', ')})`);
   const arch = archName as Arch;
   const m = new Meta(g, arch);
-  if (g.tensors.some((t) => t.name === 'rope_freqs.weight')) fail(`${src.name}: Llama-3 rope_freqs (llama3 rope scaling) in GGUF files is not supported yet`);
   const byName = new Map(g.tensors.map((t) => [t.name, t] as const));
   const emb = byName.get('token_embd.weight');
   if (!emb) fail(`${src.name}: tensor token_embd.weight is missing`);
@@ -160,7 +169,12 @@ export async function openGgufCheckpoint(src: ByteSource): Promise<Checkpoint> {
   const permK = arch === 'llama' ? unpermuteRows(kvHeads, hd) : undefined;
 
   const tensors = new Map<string, TensorEntry>();
+  let ropeDivisors: Float64Array | undefined;
   for (const t of g.tensors) {
+    if (t.name === 'rope_freqs.weight') {
+      ropeDivisors = await readRopeFreqs(g, t, hd);
+      continue;
+    }
     const name = hfName(t.name, arch);
     if (!name) fail(`${src.name}: tensor ${t.name} has no Hugging Face name for ${arch} (not a llama.cpp ${arch} tensor)`);
     const isQ = /\.attn_q\.(weight|bias)$/.test(t.name);
@@ -178,7 +192,7 @@ export async function openGgufCheckpoint(src: ByteSource): Promise<Checkpoint> {
   const tied = !byName.has('output.weight');
   const tok = ggufTokenizer(m);
   const cfg = configFor(m, arch, vocab, tied, tok?.bos, tok?.eos);
-  const out: Checkpoint = { label: src.name, config: cfg, tensors, files: [src] };
+  const out: Checkpoint = { label: src.name, config: cfg, tensors, files: [src], ...(ropeDivisors ? { ropeDivisors } : {}) };
   if (tok) {
     out.tokenizerJson = bufferSource(new TextEncoder().encode(JSON.stringify(tok.json)), 'tokenizer.json');
     out.tokenizerConfig = bufferSource(new TextEncoder().encode(JSON.stringify(tok.config)), 'tokenizer_config.json');
