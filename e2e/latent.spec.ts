@@ -59,6 +59,9 @@ test('Latent language: demo fr → de vs stories260K — progress, bands, entrop
   await expect(counts).toContainText('A: ');
   await expect(counts).toContainText('10 samples run of 196 rows (101 dropped by the filters)');
   await expect(counts).toContainText('B: ');
+  // Which target words are one token: A's whole list (196), none in stories260K's 512-token vocabulary.
+  await expect(page.getByTestId('latent-single-token')).toHaveCount(1);
+  await expect(page.getByTestId('latent-single-token')).toContainText('Hund');
   // Curves: A's target and English (6 layers each), B's (5 layers each), with bands; the strip has 6 + 5 cells.
   const curves = page.getByTestId('latent-curves');
   await expect(curves.locator('circle[data-series^="A · target de"]')).toHaveCount(6);

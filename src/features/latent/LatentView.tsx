@@ -121,6 +121,9 @@ export function LatentView() {
             {rec.curves.map((c) => (
               <li key={c.label}>
                 {c.label}: <strong>{c.result.n}</strong> samples run of {c.result.rows} rows ({c.result.dropped.length} dropped by the filters){c.result.partial ? ` — cancelled: ${c.result.partial.done} of ${c.result.partial.total} prompts` : ''}; {c.result.singleToken.length} of the target words are one token in its tokenizer.{' '}
+                {c.result.singleToken.length > 0 && (
+                  <details data-testid="latent-single-token"><summary>single-token words</summary><p className="hint">{c.result.singleToken.join(', ')}</p></details>
+                )}{' '}
                 {c.result.dropped.length > 0 && (
                   <details><summary>dropped samples</summary><ul>{c.result.dropped.map((d, i) => <li key={`${d.word}-${i}`}>{d.word}: {d.reason}</li>)}</ul></details>
                 )}
