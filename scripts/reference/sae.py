@@ -337,6 +337,15 @@ def main():
                "top": [[int(i), rnd(v)] for i, v in zip(ti.tolist(), tv.tolist())],
                "bottom": [[int(i), rnd(-v)] for i, v in zip(bi.tolist(), bv.tolist())]}
 
+    # For the page's e2e (no golden: e2e compares the page with the Node engine): a random
+    # standard SAE for the demo model's layer 3 residual (d 128 → 256).
+    gd = torch.Generator().manual_seed(77)
+    demo = {"w": {"W_enc": torch.randn(128, 256, generator=gd, dtype=DT) / math.sqrt(128),
+                  "W_dec": torch.randn(256, 128, generator=gd, dtype=DT) / math.sqrt(128),
+                  "b_enc": torch.randn(256, generator=gd, dtype=DT) * 0.1 - 0.1,
+                  "b_dec": torch.zeros(128, dtype=DT)}, "arch": "standard", "bdec_in": True, "norm": "none", "k": None}
+    write_saelens(os.path.join(FIX, "demo", "blocks.3.hook_resid_post"), demo, "blocks.3.hook_resid_post")
+
     os.makedirs(GOLD, exist_ok=True)
     with open(os.path.join(GOLD, "gpt2.json"), "w") as f:
         json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases, "feature": feature}, f, separators=(",", ":"))

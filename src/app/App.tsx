@@ -8,6 +8,7 @@ import { CompareView } from '../features/compare/CompareView';
 import { DatasetsView } from '../features/datasets/DatasetsView';
 import { CkaView } from '../features/cka/CkaView';
 import { LatentView } from '../features/latent/LatentView';
+import { SaeView } from '../features/sae/SaeView';
 import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
 import { PendingModel } from '../features/link/PendingModel';
@@ -69,6 +70,7 @@ export function App() {
             <button type="button" data-testid="tab-datasets" className={view === 'datasets' ? 'on' : ''} onClick={() => setView('datasets')}>Datasets</button>
             <button type="button" data-testid="tab-cka" className={view === 'cka' ? 'on' : ''} onClick={() => setView('cka')}>CKA</button>
             <button type="button" data-testid="tab-latent" className={view === 'latent' ? 'on' : ''} onClick={() => setView('latent')}>Latent language</button>
+            <button type="button" data-testid="tab-sae" className={view === 'sae' ? 'on' : ''} onClick={() => setView('sae')}>SAE features</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -80,6 +82,7 @@ export function App() {
           {view === 'datasets' && <DatasetsView />}
           {view === 'cka' && <CkaView />}
           {view === 'latent' && <LatentView />}
+          {view === 'sae' && <SaeView />}
         </main>
       </div>
     </div>

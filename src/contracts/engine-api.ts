@@ -9,6 +9,7 @@ import type { TunedLensInfo } from './tuned-lens';
 import type { ProbeInfo, QuantizeOptions } from './probe';
 import type { LoadProgress, ModelInfo } from './model';
 import type { RunRef } from './run-ref';
+import type { SaeInfo } from './sae';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -187,6 +188,12 @@ export interface EngineApi {
   modelQuantize(jobId: number, model: string | undefined, options: QuantizeOptions): Promise<LoadSummary>;
   /** An artifact as a file: tuned lens and activation sets as safetensors. */
   artifactExport(id: string): Promise<Uint8Array>;
+  /**
+   * Loads an SAE for a model (MODELS.md "SAE formats"): the files of one SAE folder (SAELens,
+   * sparsify, Gemma Scope params.npz). `hook` overrides the files' hook; `normScale` is the
+   * expected_average_only_in factor; `path` stands for the folder's path when the files lack one.
+   */
+  saeLoad(model: string | undefined, files: File[], options?: { hook?: string; normScale?: number; path?: string }): Promise<SaeInfo>;
   artifactDrop(id: string): Promise<void>;
   memory(): Promise<MemoryReport>;
   /** Packed 16-bit WebGPU kernels vs a float64 CPU computation (workers/engine/kernels/selftest.ts); undefined off WebGPU. */

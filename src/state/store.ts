@@ -26,7 +26,7 @@ import type { ResultName, Stamp } from './stamps';
 import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent' | 'sae';
 
 /** What each kind of job reports while it runs (never: no progress, only busy). */
 export interface JobProgress {

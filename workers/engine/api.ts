@@ -5,6 +5,7 @@
  */
 import type { BackendInfo, BackendName, EngineApi, LoadSummary, ProgressFn } from '../../src/contracts/engine-api';
 import type { LoadProgress } from '../../src/contracts/model';
+import { addSae } from './artifacts/sae-load';
 import { Engine } from './engine';
 import { fail } from './errors';
 import type { FileCache } from './io/cache';
@@ -158,6 +159,12 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     },
     artifactExport(id) {
       return engine.exportArtifact(id);
+    },
+    async saeLoad(model, files, options = {}) {
+      await backend();
+      const set = fileSetFromFiles(files as NamedBlob[]);
+      const path = options.path ?? (set.label.startsWith('folder ') ? set.label.slice('folder '.length) : undefined);
+      return addSae(engine.registry, set, { ...options, ...(path !== undefined ? { path } : {}) }, model);
     },
     async artifactDrop(id) {
       engine.dropArtifact(id);
