@@ -26,6 +26,21 @@ function isIntArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
 }
 
+/**
+ * `__metadata__` is string → string in the format; numbers and booleans (some writers) are
+ * kept as their text, anything else is refused rather than stringified (a nested array
+ * would recurse without bound).
+ */
+function readMetadata(raw: Record<string, unknown>, f: string): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+    else fail(`${f}: header __metadata__ entry ${JSON.stringify(k.slice(0, 60))} is ${Array.isArray(v) ? 'an array' : v === null ? 'null' : 'an object'}, not a string`);
+  }
+  return out;
+}
+
 /** Reads and fully validates the header of one safetensors file (MODELS.md). */
 export async function readSafetensorsHeader(src: ByteSource): Promise<SafetensorsFile> {
   const f = src.name;
@@ -56,7 +71,10 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
   const ranges: { name: string; b: number; e: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof raw === 'object' && raw !== null) metadata = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+      // null is "no metadata" (the reference reader's Option); anything else must be an object.
+      if (raw === null) continue;
+      if (typeof raw !== 'object' || Array.isArray(raw)) fail(`${f}: header __metadata__ is not an object of strings`);
+      metadata = readMetadata(raw as Record<string, unknown>, f);
       continue;
     }
     if (typeof raw !== 'object' || raw === null) fail(`${f}: header entry for tensor ${name} is not an object`);

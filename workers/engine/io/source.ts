@@ -93,6 +93,7 @@ export async function readJson(src: ByteSource, label: string): Promise<unknown>
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    return fail(`${label} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    // V8's message quotes the text around the error, line breaks included: one line it is.
+    return fail(`${label} is not valid JSON (${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ')})`);
   }
 }

@@ -2,17 +2,36 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { fail } from '../errors';
 import type { Checkpoint } from '../io/checkpoint';
 import { bufferSource, readJson, type ByteSource } from '../io/source';
+import { LIMITS } from '../models/common/config-schema';
 import { displayPiece } from './pieces';
 
 import type { TokenizerInfo, TokenView } from '../../../src/contracts/engine-api';
 
 export type { TokenizerInfo, TokenView };
 
-function mentionsByteLevel(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  if ((v as Record<string, unknown>)['type'] === 'ByteLevel') return true;
-  return Object.values(v).some(mentionsByteLevel);
+/** Whether any object in the JSON has type ByteLevel; iterative and depth-capped (a hostile file may nest 100 000 deep). */
+function mentionsByteLevel(root: unknown): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null || depth > 64) continue;
+    if ((v as Record<string, unknown>)['type'] === 'ByteLevel') return true;
+    for (const x of Object.values(v)) if (typeof x === 'object' && x !== null) stack.push([x, depth + 1]);
+  }
+  return false;
 }
+
+/** The library's own failures (it does not validate every field) as one-line refusals. */
+function guarded<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    return fail(`the tokenizer could not ${what} (${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 200)}): its tokenizer.json is malformed`);
+  }
+}
+
+/** Ids run 0..2^24 − 1 (config-schema's vocabulary bound). */
+const MAX_ID = LIMITS.vocab - 1;
 
 /** tokenizer.json (+ tokenizer_config.json for BOS) through @huggingface/tokenizers. */
 export class TextTokenizer {
@@ -49,7 +68,7 @@ export class TextTokenizer {
     try {
       tok = new Tokenizer(json, cfgObj);
     } catch (e) {
-      return fail(`tokenizer.json${where} could not be loaded (${e instanceof Error ? e.message : String(e)})`);
+      return fail(`tokenizer.json${where} could not be loaded (${(e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300)})`);
     }
     // Only prepend BOS when the config asks and the post-processor did not already.
     const bosTok = cfgObj['bos_token'];
@@ -59,7 +78,10 @@ export class TextTokenizer {
     const type = typeof model === 'object' && model !== null ? (model as Record<string, unknown>)['type'] : undefined;
     // Ids run 0..max: the size a model's vocabulary must cover is the largest id + 1 (added tokens included).
     let maxId = -1;
-    for (const id of tok.get_vocab(true).values()) if (id > maxId) maxId = id;
+    for (const [piece, id] of guarded('list its vocabulary', () => tok.get_vocab(true))) {
+      if (!Number.isInteger(id) || id < 0 || id > MAX_ID) fail(`tokenizer.json${where}: token ${JSON.stringify(String(piece).slice(0, 40))} has id ${String(id).slice(0, 40)}; ids are integers from 0 to ${MAX_ID}`);
+      if (id > maxId) maxId = id;
+    }
     if (maxId < 0) fail(`tokenizer.json${where} has an empty vocabulary`);
     const byteLevel = mentionsByteLevel(json);
     const info: TokenizerInfo = { kind: typeof type === 'string' ? type : 'unknown', byteLevel, vocab: maxId + 1, ...(bosId !== undefined ? { bos: bosId } : {}) };
@@ -68,13 +90,15 @@ export class TextTokenizer {
 
   encode(text: string): number[] {
     if (text.length === 0) fail('the prompt is empty: type some text');
-    const ids = this.tok.encode(text).ids;
+    const ids = guarded('encode the prompt', () => this.tok.encode(text).ids);
+    const bad = ids.findIndex((id) => !Number.isInteger(id) || id < 0 || id >= this.info.vocab);
+    if (bad >= 0) fail(`the tokenizer produced id ${String(ids[bad])} at position ${bad}, outside its own vocabulary (0..${this.info.vocab - 1}): its tokenizer.json is malformed`);
     if (this.bosId !== undefined && ids[0] !== this.bosId) ids.unshift(this.bosId);
     return ids;
   }
 
   decode(ids: number[]): string {
-    return this.tok.decode(ids);
+    return guarded('decode ids', () => this.tok.decode(ids));
   }
 
   /** The id of a raw vocabulary entry as tokenizer.json stores it ("Ġdog", "▁dog", "<0xE4>"), if any. */
@@ -88,7 +112,7 @@ export class TextTokenizer {
   }
 
   piece(id: number): string {
-    const raw = this.tok.id_to_token(id);
+    const raw = guarded('name a token', () => this.tok.id_to_token(id));
     return raw === undefined ? `<${id}>` : displayPiece(raw, this.byteLevel);
   }
 

@@ -127,13 +127,13 @@ export const CONSISTENCY = [
   'every tensor the config implies is in the checkpoint with exactly that shape (embedding rows = vocab_size, q_proj rows = heads × head_dim, …), and none belongs to a layer beyond num_hidden_layers',
 ] as const;
 
-/** A value as a message shows it: JSON, cut short. */
+/**
+ * A value as a message shows it, cut short. Containers are described, not serialised: a
+ * hostile config may nest arrays 100 000 deep, which JSON.stringify cannot walk.
+ */
 export function show(v: unknown): string {
-  let s: string;
-  try {
-    s = typeof v === 'number' || v === undefined ? String(v) : (JSON.stringify(v) ?? String(v));
-  } catch {
-    s = String(v);
-  }
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
