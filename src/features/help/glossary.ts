@@ -89,6 +89,10 @@ export const GLOSSARY = {
   'cka-position': { label: 'position', definition: 'Last token, mean over tokens, or all tokens pooled (refused for two tokenizers: token t of one is not token t of the other).', anchor: 'cka-position' },
   'cka-best': { label: 'best match', definition: 'For each hook of A, the hook of B with the largest CKA, with both relative depths.', anchor: 'cka-best' },
   'cka-linear-map': { label: 'linear maps', definition: 'Ridge least-squares map with bias from each hook of A to each of B, measured on held-out rows: mean ‖ŷ − y‖/‖y‖, or unexplained variance.', anchor: 'cka-linear-map' },
+  latent: { label: 'latent language', definition: 'Per layer, the probability of the answer\'s tokens in the target language and of the same word\'s tokens in a latent language (e.g. English), at the last position.', anchor: 'latent' },
+  'latent-sets': { label: 'token set', definition: 'Every prefix of the word in the vocabulary, with and without the word-start marker; zh/ru also the first byte\'s token. P = Σ p over the set.', anchor: 'latent-sets' },
+  'latent-filters': { label: 'dropped', definition: 'An empty set, a target set sharing tokens with a latent set, or (translation) the English word inside the target word.', anchor: 'latent-filters' },
+  'latent-bands': { label: '95% band', definition: 'mean ± 1.96·sd/√n over samples (sd over n − 1); the entropy strip is −Σ p·log₂ p as in the paper (1 bit = ln 2 nats), plasma from 0 to 14.', anchor: 'latent-bands' },
   units: { label: 'units', definition: 'Entropy, KL and log-probabilities in nats (1 bit = ln 2 nats); probabilities in percent, 3 significant digits.', anchor: 'units' },
 } as const satisfies Record<string, GlossaryEntry>;
 

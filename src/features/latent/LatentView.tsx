@@ -7,6 +7,7 @@ import { loadCompareDemo, loadCompareFiles } from '../../state/compare';
 import { cancelLatent, latentBlocker, latentCsv, latentLists, loadLatentCsv, runLatent, setLatentSettings, WORDS_NOTE, type LatentWords } from '../../state/latent';
 import { get, useStore } from '../../state/store';
 import { ExportBar } from '../export/ExportBar';
+import { Term } from '../help/Term';
 import { StaleNote } from '../stale/StaleNote';
 import { langColor } from './lang-id';
 import { LatentSample } from './LatentSample';
@@ -59,6 +60,7 @@ export function LatentView() {
   return (
     <section className="latent" data-testid="latent-view" aria-label="Latent language">
       <div className="controls">
+        <Term id="latent" compact />
         <label>task{' '}
           <select data-testid="latent-task" value={st.task} onChange={(e) => setLatentSettings({ task: e.target.value as LatentTask })}>
             <option value="translation">translation</option>
@@ -122,10 +124,10 @@ export function LatentView() {
               <li key={c.label}>
                 {c.label}: <strong>{c.result.n}</strong> samples run of {c.result.rows} rows ({c.result.dropped.length} dropped by the filters){c.result.partial ? ` — cancelled: ${c.result.partial.done} of ${c.result.partial.total} prompts` : ''}; {c.result.singleToken.length} of the target words are one token in its tokenizer.{' '}
                 {c.result.singleToken.length > 0 && (
-                  <details data-testid="latent-single-token"><summary>single-token words</summary><p className="hint">{c.result.singleToken.join(', ')}</p></details>
+                  <details data-testid="latent-single-token"><summary>single-token words (<Term id="latent-sets">token sets</Term>)</summary><p className="hint">{c.result.singleToken.join(', ')}</p></details>
                 )}{' '}
                 {c.result.dropped.length > 0 && (
-                  <details><summary>dropped samples</summary><ul>{c.result.dropped.map((d, i) => <li key={`${d.word}-${i}`}>{d.word}: {d.reason}</li>)}</ul></details>
+                  <details><summary><Term id="latent-filters">dropped</Term> samples</summary><ul>{c.result.dropped.map((d, i) => <li key={`${d.word}-${i}`}>{d.word}: {d.reason}</li>)}</ul></details>
                 )}
               </li>
             ))}
@@ -135,6 +137,7 @@ export function LatentView() {
               csv={() => latentCsv(rec.curves)} svg={() => stackSvgs(title, [charts.strip, charts.curves])} />
           </div>
           <figure>
+            <figcaption>Mean probability of each <Term id="latent-sets">token set</Term> per layer with its <Term id="latent-bands">95% band</Term>; entropy strip above (bits).</figcaption>
             <SvgMount svg={charts.strip} testId="latent-entropy" />
             <SvgMount svg={charts.curves} testId="latent-curves" />
           </figure>
