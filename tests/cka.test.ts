@@ -117,21 +117,21 @@ function oneLine(r: Run, what: string): string {
 }
 
 describe.concurrent('strata cka refuses', () => {
-  it('--help lists its flags', async () => {
+  it('--help lists its flags', { timeout: 400_000 }, async () => {
     const r = await cli(['--help']);
     expect(r.status).toBe(0);
     for (const f of ['--model DIR', '--model2 DIR', '--dataset FILE', '--hooks', '--hooks2', '--position', '--kind', '--minibatch', '--seed', '--spec run.json', '--spec2 run.json', '--linear-map', '--ridge', '--holdout', '--json']) expect(r.stdout).toContain(f);
   });
   const texts = ['--dataset', 'tests/fixtures/datasets/cka-texts.csv', '--text-column', 'statement'];
-  it('pooled tokens across two tokenizers', async () => {
+  it('pooled tokens across two tokenizers', { timeout: 400_000 }, async () => {
     const r = await cli(['--model', 'public/models/demo', '--model2', 'tests/fixtures/models/stories260K', ...texts, '--position', 'all', '--json']);
     expect(oneLine(r, 'all across tokenizers')).toMatch(/position all pools every token, so both models must read the same tokens, but row 0 is \d+ tokens for model A and \d+ for model B/);
   });
-  it('a hook that is the same vector in every row (the last token of every text is ".")', async () => {
+  it('a hook that is the same vector in every row (the last token of every text is ".")', { timeout: 400_000 }, async () => {
     const r = await cli(['--model', 'public/models/demo', ...texts, '--hooks', 'hook_embed,blocks.*.hook_resid_post', '--json']);
     expect(oneLine(r, 'constant hook')).toMatch(/hook_embed of model A is the same vector in all 32 rows/);
   });
-  it('the debiased estimator on 3 rows; bad flags', async () => {
+  it('the debiased estimator on 3 rows; bad flags', { timeout: 400_000 }, async () => {
     const m = ['--model', 'tests/fixtures/models/gpt2', '--dataset', 'tests/fixtures/datasets/cka-gpt2.csv'];
     expect(oneLine(await cli([...m, '--kind', 'debiased', '--limit', '3', '--json']), 'n < 4')).toMatch(/needs at least 4 vectors, .* has 3/);
     expect(oneLine(await cli([...m, '--kind', 'rbf', '--json']), 'kind')).toContain('--kind must be linear or debiased, got "rbf"');
