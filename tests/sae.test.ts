@@ -117,6 +117,23 @@ describe('sae refusals, one line naming both sides', () => {
   it('a hook with no Strata equivalent', async () => {
     await expect(load('tests/fixtures/sae/saelens/standard', { hook: 'blocks.1.hook_nope' })).rejects.toThrow(/no Strata equivalent/);
   });
+  it('fuzz finds: a non-string architecture and a deeply nested value are one-line refusals, not crashes', async () => {
+    const weights = readFileSync('tests/fixtures/sae/saelens/standard/sae_weights.safetensors');
+    const cfg = JSON.parse(readFileSync('tests/fixtures/sae/saelens/standard/cfg.json', 'utf8')) as Record<string, unknown>;
+    const set = (c: string): FileSet => ({ label: 'fuzz', names: () => ['cfg.json', 'sae_weights.safetensors'], open: (n) => bufferSource(n === 'cfg.json' ? new TextEncoder().encode(c) : weights, n) });
+    await expect(addSae(engine.registry, set(JSON.stringify({ ...cfg, architecture: {} })))).rejects.toThrow(/architecture must be a string, got an object/);
+    const deep = `${'['.repeat(20000)}${']'.repeat(20000)}`;
+    const text = JSON.stringify({ ...cfg, d_sae: 'X' }).replace('"X"', deep);
+    await expect(addSae(engine.registry, set(text))).rejects.toThrow(/d_sae must be a positive integer, got a list/);
+  });
+  it('non-finite weights are refused, naming the tensor', async () => {
+    const npz2 = Uint8Array.from(readFileSync('tests/fixtures/sae/gemma-scope-fixture-res/layer_2/width_64/average_l0_9/params.npz'));
+    // The first array's data starts right after its .npy header's closing newline.
+    const at = npz2.indexOf(0x0a, npz2.indexOf(0x93)) + 1 + 4 * 5;
+    new DataView(npz2.buffer).setFloat32(at, NaN, true);
+    const fs: FileSet = { label: 'gemma-scope-x-res/layer_2/w', names: () => ['params.npz'], open: () => bufferSource(npz2, 'params.npz') };
+    await expect(addSae(engine.registry, fs)).rejects.toThrow(/tensor \w+ holds NaN at element \d+; SAE weights must be finite/);
+  });
   it('an SAE folder with neither format', async () => {
     const fs: FileSet = { label: 'x', names: () => ['readme.md'], open: () => undefined };
     await expect(addSae(engine.registry, fs)).rejects.toThrow(/not an SAE folder/);

@@ -39,14 +39,27 @@ export function parseJsonObject(bytes: Uint8Array, where: string): Obj {
   return v as Obj;
 }
 
+/** A config value for a message: primitives as JSON, never a (possibly deeply nested) structure. */
+function show(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return typeof v === 'string' ? JSON.stringify(v.slice(0, 80)) : String(v);
+}
+
+function str(v: unknown, dflt: string, where: string): string {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string') fail(`${where} must be a string, got ${show(v)}`);
+  return v;
+}
+
 function posInt(v: unknown, where: string): number {
-  if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) fail(`${where} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!(typeof v === 'number' && Number.isInteger(v) && v > 0)) fail(`${where} must be a positive integer, got ${show(v)}`);
   return v;
 }
 
 function bool(v: unknown, dflt: boolean, where: string): boolean {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') fail(`${where} must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') fail(`${where} must be true or false, got ${show(v)}`);
   return v;
 }
 
@@ -64,13 +77,13 @@ export function parseSaeLensCfg(o: Obj, where: string): SaeSpec {
   const hook = o['hook_name'] ?? meta['hook_name'] ?? o['hook_point'];
   if (typeof hook !== 'string' || hook === '') fail(`${where}: no hook name (hook_name, metadata.hook_name or hook_point)`);
   const head = o['hook_head_index'] ?? meta['hook_head_index'] ?? o['hook_point_head_index'];
-  if (head !== undefined && head !== null) fail(`${where}: hook_head_index ${JSON.stringify(head)} (an SAE on one head) is not supported`);
-  let arch = (o['architecture'] ?? 'standard') as string;
+  if (head !== undefined && head !== null) fail(`${where}: hook_head_index ${show(head)} (an SAE on one head) is not supported`);
+  let arch = str(o['architecture'], 'standard', `${where}: architecture`);
   const fn = o['activation_fn_str'] ?? o['activation_fn'];
   const fnKw = (typeof o['activation_fn_kwargs'] === 'object' && o['activation_fn_kwargs'] !== null ? o['activation_fn_kwargs'] : {}) as Obj;
   let k = o['k'] ?? fnKw['k'];
   if (!v6 && fn === 'topk' && arch === 'standard') arch = 'topk';
-  if (!v6 && fn !== undefined && fn !== 'relu' && fn !== 'topk') fail(`${where}: activation_fn_str "${String(fn)}" is not supported (relu, topk)`);
+  if (!v6 && fn !== undefined && fn !== 'relu' && fn !== 'topk') fail(`${where}: activation_fn_str ${show(fn)} is not supported (relu, topk)`);
   if (arch === 'jumprelu_transcoder' || arch.includes('transcoder')) fail(`${where}: architecture "${arch}" (a transcoder) is not supported yet; Strata loads standard, jumprelu, topk, batchtopk, gated`);
   if (arch === 'matryoshka_batchtopk') arch = 'batchtopk';
   if (!(ARCHS as string[]).includes(arch)) fail(`${where}: architecture "${arch}" is not supported (${ARCHS.join(', ')})`);
@@ -78,9 +91,9 @@ export function parseSaeLensCfg(o: Obj, where: string): SaeSpec {
   let norm = o['normalize_activations'] ?? 'none';
   if (norm === true) norm = 'expected_average_only_in';
   if (norm === false || norm === null) norm = 'none';
-  if (!(NORMS as unknown[]).includes(norm)) fail(`${where}: normalize_activations "${String(norm)}" is unknown (${NORMS.join(', ')})`);
+  if (!(NORMS as unknown[]).includes(norm)) fail(`${where}: normalize_activations ${show(norm)} is unknown (${NORMS.join(', ')})`);
   const reshape = o['reshape_activations'] ?? (hook.includes('hook_z') ? 'hook_z' : 'none');
-  if (reshape !== 'none' && reshape !== 'hook_z') fail(`${where}: reshape_activations "${String(reshape)}" is unknown (none, hook_z)`);
+  if (reshape !== 'none' && reshape !== 'hook_z') fail(`${where}: reshape_activations ${show(reshape)} is unknown (none, hook_z)`);
   const dtype = o['dtype'];
   if (typeof dtype === 'string' && !/float32$/.test(dtype)) warnings.push(`cfg dtype ${dtype}: Strata computes in float32 (weights widened), so results differ from ${dtype} arithmetic at its precision`);
   const kw = (meta['model_from_pretrained_kwargs'] ?? o['model_from_pretrained_kwargs']) as Obj | undefined;
@@ -103,7 +116,7 @@ export function parseSaeLensCfg(o: Obj, where: string): SaeSpec {
 /** sparsify cfg.json (SparseCoderConfig + d_in); unknown keys dropped as sparsify does. */
 export function parseSparsifyCfg(o: Obj, hookpoint: string, where: string): SaeSpec {
   const act = o['activation'] ?? 'topk';
-  if (act !== 'topk') fail(`${where}: activation "${String(act)}" is not supported (topk)`);
+  if (act !== 'topk') fail(`${where}: activation ${show(act)} is not supported (topk)`);
   const dIn = posInt(o['d_in'], `${where}: d_in`);
   const k = posInt(o['k'] ?? 32, `${where}: k`);
   const n = o['num_latents'] ?? 0;

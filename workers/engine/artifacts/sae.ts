@@ -79,6 +79,10 @@ async function readTensors(files: FileSet, spec: SaeSpec, where: string): Promis
     const h = await readSafetensorsHeader(src);
     for (const e of h.tensors.values()) out.set(ALIASES[e.name] ?? e.name, { name: e.name, shape: e.shape, data: await readTensorF32(e) });
   }
+  for (const t of out.values()) {
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) fail(`${where}: tensor ${t.name} holds ${t.data[bad]} at element ${bad}; SAE weights must be finite`);
+  }
   const lt = out.get('log_threshold') ?? out.get('log_jumprelu_threshold');
   if (lt && !out.has('threshold')) out.set('threshold', { ...lt, data: lt.data.map(Math.exp) });
   return out;
