@@ -148,6 +148,14 @@ test('CKA: the full model against a path with layer 3 skipped (rows = steps)', a
   await page.getByTestId('cka-mode-path').click();
   await openFacts(page, 32);
   await page.getByTestId('cka-linear-map').uncheck();
+  // Cancel part-way: no result, no error, the button is back.
+  await page.getByTestId('cka-run').click();
+  await expect(page.getByTestId('cka-progress-text')).toHaveText(/^extract A: [1-9]\d*\/32 rows$/);
+  await page.getByTestId('cka-cancel').click();
+  await expect(page.getByTestId('cka-progress')).toHaveCount(0);
+  await expect(page.getByTestId('cka-result')).toHaveCount(0);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  await expect(page.getByTestId('cka-run')).toBeEnabled();
   await compute(page);
   const map = page.getByTestId('cka-map');
   await expect(map.locator('rect.cell')).toHaveCount(30);
