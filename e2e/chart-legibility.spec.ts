@@ -152,7 +152,8 @@ async function compare(page: Page, tag: string): Promise<void> {
 for (const [tag, prompt, lo, hi] of [['8', SHORT, 8, 8], ['400', SENTENCE.repeat(19).trim(), 350, 450]] as const) {
   test(`charts are legible at ${tag} positions: residual, attention, skip sweep, compare`, async ({ page }) => {
     test.setTimeout(1_200_000);
-    await openDemo(page);
+    // Hundreds of positions on wasm (same page, same charts; SwiftShader would take minutes per forward).
+    await openDemo(page, undefined, lo > 256 ? { backend: 'wasm' } : {});
     // The demo was trained on 256 positions: ~400 run anyway (RoPE extrapolation), without the question.
     if (lo > 256) await page.getByTestId('context-policy').selectOption('extrapolate');
     await page.getByTestId('prompt').fill(prompt);

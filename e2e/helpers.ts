@@ -32,11 +32,20 @@ export function traceInNode(node: Engine, tokens: number[], path?: number[]): Pr
   return node.analyze('trace', { run: { tokens, ...(path ? { path } : {}) }, options: { topk: 1 } });
 }
 
-/** Opens the page on WebGPU, loads the demo and (optionally) runs a prompt until the lens shows. */
-export async function openDemo(page: Page, prompt?: string): Promise<void> {
+/**
+ * Opens the page on WebGPU, loads the demo and (optionally) runs a prompt until the lens
+ * shows. `backend: 'wasm'` switches first: tests of what the page draws for hundreds of
+ * positions run there, since SwiftShader's WebGPU is ~70× slower than wasm on this CPU
+ * (measured in the page: 519 vs 7 ms for a demo forward) and the charts do not depend on it.
+ */
+export async function openDemo(page: Page, prompt?: string, opts: { backend?: 'wasm' } = {}): Promise<void> {
   const { expect } = await import('@playwright/test');
   await page.goto('/');
   await expect(page.getByTestId('backend')).toContainText('webgpu');
+  if (opts.backend === 'wasm') {
+    await page.getByTestId('backend-select').selectOption('wasm');
+    await expect(page.getByTestId('backend')).toContainText('backend: wasm');
+  }
   await page.getByTestId('load-demo').click();
   await expect(page.getByTestId('model-card')).toContainText('llama');
   if (prompt === undefined) return;
