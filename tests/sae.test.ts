@@ -22,7 +22,7 @@ import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
 interface SaeCase { name: string; sae: string; args: string[]; hook: string; architecture: string; dSae: number; topIds: number[][]; topActs: number[][]; l0: number[]; fve: number; cos: number[]; errNorm: number[] }
 interface SpliceCase { name: string; sae: string; intervention: Intervention; logits: number[][]; maxChange: number }
-const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[]; splices: SpliceCase[]; feature: { sae: string; id: number; acts: number[]; top: [number, number][]; bottom: [number, number][] } };
+const golden = JSON.parse(readFileSync('tests/golden/sae/gpt2.json', 'utf8')) as { model: string; ids: number[]; k: number; cases: SaeCase[]; splices: SpliceCase[]; feature: { sae: string; id: number; acts: number[]; top: [number, number][]; bottom: [number, number][] }; ce: { name: string; sae: string; clean: number; sae_: number; zero: number; score: number }[] };
 const EPS = 1e-4;
 
 let engine: Engine;
@@ -76,6 +76,21 @@ describe.each(golden.splices)('SAE splice $name (features as interventions)', (c
     // The edit must matter (or, for the identity splice, must not).
     const clean = Array.from(await engine.registry.run(undefined, golden.ids, undefined).logits.data());
     expect(Math.abs(maxAbsDiff(got, clean).diff - c.maxChange)).toBeLessThanOrEqual(1e-3);
+    engine.registry.dropArtifact(id);
+    engine.registry.dropRuns();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.each(golden.ce)('CE-loss score $name', (c) => {
+  it('clean, spliced and zero-ablated CE and the score match the reference to 1e-4', async () => {
+    const before = tf.memory().numTensors;
+    const id = await load(c.sae);
+    const r = await engine.analyze('sae', { run: { tokens: golden.ids }, options: { sae: id, topk: 1, ceLoss: true } });
+    expect(Math.abs((r.ce?.clean ?? NaN) - c.clean)).toBeLessThanOrEqual(EPS);
+    expect(Math.abs((r.ce?.sae ?? NaN) - c.sae_)).toBeLessThanOrEqual(EPS);
+    expect(Math.abs((r.ce?.zero ?? NaN) - c.zero)).toBeLessThanOrEqual(EPS);
+    expect(Math.abs((r.ce?.score ?? NaN) - c.score)).toBeLessThanOrEqual(1e-3);
     engine.registry.dropArtifact(id);
     engine.registry.dropRuns();
     expect(tf.memory().numTensors).toBe(before);

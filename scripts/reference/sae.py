@@ -346,9 +346,20 @@ def main():
                   "b_dec": torch.zeros(128, dtype=DT)}, "arch": "standard", "bdec_in": True, "norm": "none", "k": None}
     write_saelens(os.path.join(FIX, "demo", "blocks.3.hook_resid_post"), demo, "blocks.3.hook_resid_post")
 
+    # CE-loss score on the prompt: clean, reconstruction spliced (no error term), hook zeroed.
+    def ce_of(z):
+        lp = torch.log_softmax(z[:-1], dim=-1)
+        return float(-lp[torch.arange(len(ids) - 1), torch.tensor(ids[1:])].mean())
+    ce_cases = []
+    for sname, hook in [("standard", h1), ("topk", "blocks.2.hook_mlp_out"), ("gated", h1)]:
+        cz = ce_of(z_clean)
+        cs = ce_of(sh.forward(ids, None, [{"hook": hook, "kind": "sae", "sae": {"keepError": False}, "_sae": SAE_OBJ[sname]}], ())[0])
+        c0z = ce_of(sh.forward(ids, None, [{"hook": hook, "kind": "zero"}], ())[0])
+        ce_cases.append({"name": sname, "sae": [x for x in cases if x["name"] == sname][0]["sae"], "clean": rnd(cz), "sae_": rnd(cs), "zero": rnd(c0z), "score": rnd((c0z - cs) / (c0z - cz))})
+
     os.makedirs(GOLD, exist_ok=True)
     with open(os.path.join(GOLD, "gpt2.json"), "w") as f:
-        json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases, "feature": feature}, f, separators=(",", ":"))
+        json.dump({"model": model, "ids": ids, "k": K, "cases": cases, "splices": splice_cases, "feature": feature, "ce": ce_cases}, f, separators=(",", ":"))
         f.write("\n")
     print("wrote %d SAE cases" % len(cases))
 

@@ -42,6 +42,8 @@ export interface SaeOptions {
   topk: number;
   /** Also return this feature's activation at every position (the token strip). */
   feature?: number;
+  /** Also compute the CE-loss score on the prompt (three runs: clean, SAE spliced, hook zeroed). */
+  ceLoss?: boolean;
 }
 
 export const SAE_DEFAULTS: SaeOptions = { sae: '', topk: 8 };
@@ -71,6 +73,12 @@ export interface SaeResult {
    * hooks only (hook_z SAEs: absent).
    */
   featureLogits?: { top: SaeLogit[]; bottom: SaeLogit[] };
+  /**
+   * METHODS §9.3 on the prompt: next-token cross-entropy (nats, mean over positions 0..T−2, no
+   * position masked — BOS included) of the run, with the reconstruction spliced in (no error
+   * term), and with the hook zeroed; score = (zero − sae)/(zero − clean).
+   */
+  ce?: { clean: number; sae: number; zero: number; score: number };
 }
 
 export interface SaeLogit {

@@ -9,7 +9,7 @@ import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, numberFlag, promptArgs, 
 import { dirFileSet, pathSource } from './fs-source';
 import { runSpecArgs } from './spec-file';
 
-const USAGE = 'strata sae --model DIR --sae PATH (--prompt TEXT | --ids 1,2,3) [--topk K] [--path 0,1,1,3] [--hook NAME] [--norm-scale S] [--spec run.json] [--backend wasm|cpu] [--json]';
+const USAGE = 'strata sae --model DIR --sae PATH (--prompt TEXT | --ids 1,2,3) [--topk K] [--path 0,1,1,3] [--hook NAME] [--norm-scale S] [--ce] [--spec run.json] [--backend wasm|cpu] [--json]';
 
 /** An SAE folder, or one file of it (params.npz) standing for its folder. */
 async function saeFiles(path: string): Promise<{ files: FileSet; label: string }> {
@@ -35,12 +35,13 @@ export const saeCommand: Command = {
     ['--topk K', 'features per position (default 8)'],
     ['--path 0,1,1,3', 'layer path (the SAE reads the first step running its layer)'],
     ['--hook NAME', 'the hook the SAE reads, overriding its files (needed for Gemma Scope when the path does not say)'],
+    ['--ce', 'also the CE-loss score on the prompt: clean, reconstruction spliced, hook zeroed (nats; no position masked)'],
     ['--norm-scale S', 'input scale for normalize_activations expected_average_only_in (s = √d_in / E‖x‖; not in cfg.json)'],
   ],
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { ...commonOptions(), path: { type: 'string' }, sae: { type: 'string' }, topk: { type: 'string' }, hook: { type: 'string' }, 'norm-scale': { type: 'string' } },
+      options: { ...commonOptions(), path: { type: 'string' }, sae: { type: 'string' }, topk: { type: 'string' }, hook: { type: 'string' }, 'norm-scale': { type: 'string' }, ce: { type: 'boolean', default: false } },
       strict: true,
     });
     const pa = promptArgs(values, `usage: ${USAGE}`);
@@ -55,15 +56,16 @@ export const saeCommand: Command = {
     const tokens = prompts[0] ?? [];
     // A splice in --spec without an id means this command's SAE.
     for (const iv of spec.interventions) if (iv.kind === 'sae' && iv.sae && !iv.sae.id) iv.sae.id = info.id;
-    const r = await engine.analyze('sae', { run: { tokens, ...spec }, options: { sae: info.id, topk } });
+    const r = await engine.analyze('sae', { run: { tokens, ...spec }, options: { sae: info.id, topk, ceLoss: values.ce === true } });
     const json = {
       hook: r.hook, architecture: r.architecture, dSae: r.dSae, topIds: r.topIds, topActs: r.topActs, l0: r.l0, fve: r.fve, cos: r.cos,
-      errNorm: r.errNorm, sourceHook: info.sourceHook, format: info.format, dIn: info.dIn, warnings: info.warnings,
+      errNorm: r.errNorm, ...(r.ce ? { ce: r.ce } : {}), sourceHook: info.sourceHook, format: info.format, dIn: info.dIn, warnings: info.warnings,
     };
     const pieces = engine.tokens(tokens);
     const lines = r.topIds.map((ids, t) => `  ${String(t).padStart(3)} ${(pieces[t]?.text ?? '').padEnd(12)} L0=${String(r.l0[t]).padStart(4)} cos=${fmt(r.cos[t] as number, 3)}  ${ids.slice(0, 4).map((id, j) => `${id}:${fmt(r.topActs[t]?.[j] as number, 3)}`).join(' ')}`);
     const summary = [
       `sae: ${info.format} ${info.architecture} ${info.dIn}→${info.dSae} at ${r.hook} (${info.sourceHook}); FVE ${fmt(r.fve)} over ${tokens.length} tokens`,
+      ...(r.ce ? [`  CE (nats): clean ${fmt(r.ce.clean)}, SAE spliced ${fmt(r.ce.sae)}, zeroed ${fmt(r.ce.zero)}; score ${fmt(r.ce.score)}`] : []),
       ...info.warnings.map((w) => `  note: ${w}`),
       '  pos token        L0   cos    top features (id:activation)',
       ...lines,

@@ -4,6 +4,7 @@
  * sums are read back, never [T, d_sae].
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { Intervention } from '../../../src/contracts/run';
 import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
 import type { Sae } from '../artifacts/sae';
 import { fail } from '../errors';
@@ -103,6 +104,22 @@ export async function featureLogits(sae: Sae, model: LoadedModel, f: number, pie
   }
 }
 
+/** Mean next-token cross-entropy (nats) of [T, V] logits over positions 0..T−2, log-softmax on the device. */
+export async function nextTokenCe(logits: tf.Tensor2D, tokens: number[]): Promise<number> {
+  const T = tokens.length;
+  if (T < 2) fail('sae: the CE-loss score needs at least 2 tokens');
+  const ce = tf.tidy(() => {
+    const lp = tf.logSoftmax(tf.slice(logits, [0, 0], [T - 1, -1]));
+    const picked = tf.mul(lp, tf.oneHot(tf.tensor1d(tokens.slice(1), 'int32'), logits.shape[1]));
+    return tf.neg(tf.div(tf.sum(picked), T - 1));
+  });
+  try {
+    return (await ce.data())[0] as number;
+  } finally {
+    ce.dispose();
+  }
+}
+
 export const saeAnalysis = defineAnalysis({
   name: 'sae',
   defaults: SAE_DEFAULTS,
@@ -110,9 +127,20 @@ export const saeAnalysis = defineAnalysis({
     if (!opts.sae) fail('sae: give the SAE artifact id (load one first)');
     const a = ctx.registry.artifact('sae', opts.sae);
     if (a.model !== ctx.model.id) fail(`SAE ${opts.sae} belongs to model ${a.model}, not to ${ctx.model.id}`);
-    const r = await saeOnRun(a.sae, ctx.model.model, ctx.run(), opts.topk, opts.feature);
-    if (opts.feature === undefined) return r;
-    const fl = await featureLogits(a.sae, ctx.model.model, opts.feature, ctx.pieces);
-    return fl ? { ...r, featureLogits: fl } : r;
+    const run = ctx.run();
+    let r = await saeOnRun(a.sae, ctx.model.model, run, opts.topk, opts.feature);
+    if (opts.feature !== undefined) {
+      const fl = await featureLogits(a.sae, ctx.model.model, opts.feature, ctx.pieces);
+      if (fl) r = { ...r, featureLogits: fl };
+    }
+    if (opts.ceLoss) {
+      const ref = ctx.runRef();
+      const with1 = (iv: Intervention): RunCache => ctx.runOf({ ...ref, interventions: [...(ref.interventions ?? []), iv] });
+      const clean = await nextTokenCe(run.logits, run.tokens);
+      const sae = await nextTokenCe(with1({ hook: r.hook, kind: 'sae', sae: { id: opts.sae, keepError: false } }).logits, run.tokens);
+      const zero = await nextTokenCe(with1({ hook: r.hook, kind: 'zero' }).logits, run.tokens);
+      r = { ...r, ce: { clean, sae, zero, score: (zero - sae) / (zero - clean) } };
+    }
+    return r;
   },
 });
