@@ -94,6 +94,20 @@ describe('relations between values, and between values and tensors', () => {
   });
 });
 
+describe('prompt length against what one tensor holds', () => {
+  it('16384 tokens on 8 heads (8 × 16384² = 2^31 score elements) are refused before the [T, T] mask is built; the bound named is floor(sqrt((2^31 − 1) / 8)) = 16383', async () => {
+    const e = new Engine();
+    await e.load(filesWith({}));
+    const before = tf.memory().numTensors;
+    const tokens = Array.from({ length: 16384 }, (_, i) => i % 512);
+    const err = await e.run({ tokens, path: [0] }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(StrataError);
+    expect((err as Error).message).toMatch(/rows of 16384 tokens need attention scores of 8 × 16384² = 2147483648 elements.*run at most 16383 tokens a row/);
+    expect(tf.memory().numTensors).toBe(before);
+    e.unload();
+  });
+});
+
 describe('head_dim 2147483648 (used to hang strata trace)', () => {
   let root: string | undefined;
   beforeAll(() => {

@@ -192,8 +192,8 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
   const n = 1 + rng.int(4);
   for (let e = 0; e < n; e++) {
     const at = rng.int(t.length + 1);
-    // Past 4 MB only cutting edits: repeated growth would exceed what a string can hold.
-    const op = t.length > 4_000_000 ? 3 + rng.int(2) : rng.int(7);
+    // Past a million characters only cutting edits: growth on growth would reach what a string can hold.
+    const op = t.length > 1_000_000 ? 3 + rng.int(2) : rng.int(7);
     const piece = rng.pick(['"', '""', ',', '\t', '\n', '\r\n', '\r', '\u0000', '{', '}', '[', ']', ':', '\\', '\uFFFD', 'é', '"x"', '1e999', '-1', '99999999999999999999', 'NaN', ' ']);
     if (op < 3) {
       t = t.slice(0, at) + piece + t.slice(at);
@@ -208,7 +208,7 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
       edits.push(`insert ${JSON.stringify(piece)}×${rep.length / piece.length}@${at}`);
     } else {
       const line = t.slice(0, t.indexOf('\n') + 1 || t.length);
-      t = t + line.repeat(Math.min(rng.pick([2, 50, 2000]), Math.floor(4_000_000 / Math.max(1, line.length))));
+      t = t + line.repeat(Math.min(rng.pick([2, 50, 2000]), Math.floor(1_000_000 / Math.max(1, line.length))));
       edits.push('repeat first line');
     }
   }

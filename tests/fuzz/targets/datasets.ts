@@ -16,6 +16,8 @@ export const datasetsTarget: FuzzTarget = {
   name: 'datasets',
   about: 'datasets (CSV, TSV, JSON, JSONL; text and ids columns): quotes, delimiters, line breaks, NUL, long lines, invalid UTF-8, truncation, JSON type swaps; then parsed and mapped to rows',
   suiteCount: 600,
+  // Inputs reach a few MB (long lines, repeats); the parser reads ~6 MB/s on a loaded 2-core machine.
+  limitMs: 10000,
   async fixtures() {
     seeds = [
       { name: 'rows.csv', body: `text,label\n${ROWS.map((r) => `${q(r.text)},${r.label}`).join('\n')}\n` },

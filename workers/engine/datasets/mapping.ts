@@ -95,7 +95,9 @@ function idsOf(v: Cell | undefined, at: string): number[] {
   return items.map((item, k) => {
     const n = typeof item === 'string' && /^\d+$/.test(item) ? Number(item) : item;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-      fail(`${at}: id ${k + 1} (${flat(JSON.stringify(item) ?? String(item), 30)}) is not a non-negative integer`);
+      // Containers are named, not serialised: a hostile file may nest them 100 000 deep.
+      const shown = Array.isArray(item) ? 'a list' : typeof item === 'object' && item !== null ? 'an object' : flat(JSON.stringify(item) ?? String(item), 30);
+      fail(`${at}: id ${k + 1} (${shown}) is not a non-negative integer`);
     }
     return n;
   });

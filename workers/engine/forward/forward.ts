@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
+import { LIMITS } from '../models/common/config-schema';
 import { activate, applyLinear, applyNorm, applyRope, embedTokens, softcap, unembed } from '../models/common/ops';
 import { ropeTables } from '../models/common/rope';
 import type { BlockWeights, LoadedModel, NonFiniteSink } from '../models/common/types';
@@ -104,6 +105,11 @@ export function forward(model: LoadedModel, tokens: number[], opts: ForwardOptio
   /** Positions per row. */
   const Tr = tokens.length / B;
   validateRun(model, tokens, opts.path, Tr);
+  // Attention scores are one [B·H, T, T] tensor (and the mask a [T, T] host array): bound T before either is sized.
+  const scores = B * a.heads * Tr * Tr;
+  if (scores > LIMITS.tensorElements) {
+    fail(`rows of ${Tr} tokens need attention scores of ${B * a.heads} × ${Tr}² = ${scores} elements, more than one tensor holds (${LIMITS.tensorElements}): run at most ${Math.floor(Math.sqrt(LIMITS.tensorElements / (B * a.heads)))} tokens a row`);
+  }
   const S = opts.path.length;
   const ivs = opts.interventions ?? [];
   for (const iv of ivs) checkHookName(iv.hook, S);

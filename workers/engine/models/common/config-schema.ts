@@ -34,6 +34,8 @@ export type NumberKind = 'dim' | 'layers' | 'vocab' | 'positions' | 'window' | '
 export type Kind = NumberKind | 'bool' | 'activation' | 'ropeType' | 'object';
 
 export interface KindRule {
+  /** What the values of this kind are, for the README's list. */
+  title: string;
   /** What a valid value looks like, as the error message and README say it. */
   expected: string;
   /** Why an invalid one is refused (README). */
@@ -50,20 +52,20 @@ export const ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast', 'gelu_
 export const ROPE_TYPES = ['default', 'linear', 'llama3'] as const;
 
 export const KINDS: Record<Kind, KindRule> = {
-  dim: { expected: `an integer from 1 to ${LIMITS.dim}`, why: 'it sizes every weight matrix and the loops over it', ok: int(1, LIMITS.dim) },
-  layers: { expected: `an integer from 1 to ${LIMITS.layers}`, why: 'it is the number of blocks read and run', ok: int(1, LIMITS.layers) },
-  vocab: { expected: `an integer from 1 to ${LIMITS.vocab}`, why: 'it sizes the embedding and every logit vector', ok: int(1, LIMITS.vocab) },
-  positions: { expected: `an integer from 1 to ${LIMITS.positions}`, why: 'a context length: it bounds positions and RoPE tables', ok: int(1, LIMITS.positions) },
-  window: { expected: `an integer from 0 to ${LIMITS.positions} (0 = no window)`, why: 'a sliding-window width sizes the attention mask', ok: int(0, LIMITS.positions) },
-  ropeBase: { expected: `a number from 1 to ${LIMITS.huge}`, why: 'the RoPE base: 0 or a negative base gives infinite or NaN angles, and one below 1 reverses the frequencies', ok: real(1, LIMITS.huge) },
-  scale: { expected: `a number from ${LIMITS.tiny} to ${LIMITS.huge}`, why: 'a scale, soft-cap or RoPE scaling factor divides or multiplies activations: 0, a negative or NaN poisons every number after it', ok: real(LIMITS.tiny, LIMITS.huge) },
-  eps: { expected: `a number from ${LIMITS.tiny} up to (not including) 1`, why: 'a norm epsilon: a negative one takes the square root of a negative number (NaN), 0 divides by zero on a zero vector', ok: real(LIMITS.tiny, 1, true) },
-  fraction: { expected: 'a number from 0 to 1', why: 'the share of head dimensions that rotate', ok: real(0, 1) },
-  tokenId: { expected: `an integer from 0 to ${LIMITS.vocab - 1}, below vocab_size`, why: 'a token id indexes the embedding', ok: int(0, LIMITS.vocab - 1) },
-  bool: { expected: 'true or false', why: 'a switch between two computations', ok: (v) => typeof v === 'boolean' },
-  activation: { expected: `one of ${ACTIVATIONS.join(', ')}`, why: 'the MLP nonlinearity: an unknown one cannot be computed', ok: (v) => typeof v === 'string' && (ACTIVATIONS as readonly string[]).includes(v) },
-  ropeType: { expected: `one of ${ROPE_TYPES.join(', ')}`, why: 'other RoPE scalings (dynamic, yarn, longrope) are not implemented, and running without them would give wrong numbers', ok: (v) => typeof v === 'string' && (ROPE_TYPES as readonly string[]).includes(v) },
-  object: { expected: 'a JSON object', why: 'it holds further settings', ok: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) },
+  dim: { title: 'Widths and head counts', expected: `an integer from 1 to ${LIMITS.dim}`, why: 'it sizes every weight matrix and the loops over it', ok: int(1, LIMITS.dim) },
+  layers: { title: 'Layer count', expected: `an integer from 1 to ${LIMITS.layers}`, why: 'it is the number of blocks read and run', ok: int(1, LIMITS.layers) },
+  vocab: { title: 'Vocabulary size', expected: `an integer from 1 to ${LIMITS.vocab}`, why: 'it sizes the embedding and every logit vector', ok: int(1, LIMITS.vocab) },
+  positions: { title: 'Context lengths', expected: `an integer from 1 to ${LIMITS.positions}`, why: 'it bounds positions and RoPE tables', ok: int(1, LIMITS.positions) },
+  window: { title: 'Sliding window', expected: `an integer from 0 to ${LIMITS.positions} (0 = no window)`, why: 'it sizes the attention mask', ok: int(0, LIMITS.positions) },
+  ropeBase: { title: 'RoPE base', expected: `a number from 1 to ${LIMITS.huge}`, why: '0 or a negative base gives infinite or NaN angles, and a base below 1 reverses the frequencies', ok: real(1, LIMITS.huge) },
+  scale: { title: 'Scales, soft-caps and RoPE scaling factors', expected: `a number from ${LIMITS.tiny} to ${LIMITS.huge}`, why: 'it divides or multiplies activations, so 0, a negative or a NaN poisons every number after it', ok: real(LIMITS.tiny, LIMITS.huge) },
+  eps: { title: 'Norm epsilons', expected: `a number from ${LIMITS.tiny} up to (not including) 1`, why: 'a negative epsilon takes the square root of a negative number (NaN) and 0 divides by zero on a zero vector', ok: real(LIMITS.tiny, 1, true) },
+  fraction: { title: 'Rotary share', expected: 'a number from 0 to 1', why: 'it is the share of head dimensions that rotate', ok: real(0, 1) },
+  tokenId: { title: 'BOS token id', expected: `an integer from 0 to ${LIMITS.vocab - 1}, below vocab_size`, why: 'it indexes the embedding', ok: int(0, LIMITS.vocab - 1) },
+  bool: { title: 'Switches', expected: 'true or false', why: 'it switches between two computations', ok: (v) => typeof v === 'boolean' },
+  activation: { title: 'Activation', expected: `one of ${ACTIVATIONS.join(', ')}`, why: 'an unknown nonlinearity cannot be computed', ok: (v) => typeof v === 'string' && (ACTIVATIONS as readonly string[]).includes(v) },
+  ropeType: { title: 'RoPE scaling type', expected: `one of ${ROPE_TYPES.join(', ')}`, why: 'other scalings (dynamic, yarn, longrope) are not implemented and ignoring them would give wrong numbers', ok: (v) => typeof v === 'string' && (ROPE_TYPES as readonly string[]).includes(v) },
+  object: { title: 'Nested settings', expected: 'a JSON object', why: 'it holds further settings', ok: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) },
 };
 
 /** Every key any family reads, and its kind. Keys inside rope_scaling / rope_parameters are listed by their own name. */
