@@ -64,7 +64,7 @@ test('a tuned lens trains on WebGPU like the Node engine, shows the time left, a
   await expect(note).toContainText(`${k} of 8 steps`);
   expect(state.training?.partial).toEqual({ done: k, total: 8, unit: 'steps' });
   // Before the next training: an estimate from this one's measured step time.
-  await expect(page.getByTestId('tuned-estimate')).toContainText(/≈ .* for 8 steps \(from .* s per 64-token step measured in the last training of this model\)/);
+  await expect(page.getByTestId('tuned-estimate')).toContainText(/≈ .* for 8 steps \(from the last training of this model: [\d.]+ s per 64-token step, \d+ s to run its texts through the model\)/);
 
   // The same training in Node (wasm): the page's first k losses are its first k.
   const node = await engineFor('public/models/demo');

@@ -16,7 +16,8 @@ import { loadFiles } from '../src/state/load';
 import { runPrompt } from '../src/state/run';
 import { get, initialState, set, useStore, type JobSlot } from '../src/state/store';
 import { cancelSweep, runSweep, setSweepPrompts } from '../src/state/sweep';
-import { cancelTunedTraining, setTunedSettings, setTunedTexts, trainTunedLens } from '../src/state/tuned';
+import { cancelTunedTraining, setTunedSettings, setTunedTexts, trainTunedLens, tunedEstimate, type TunedTrainingSummary } from '../src/state/tuned';
+import { TUNED_TRAIN_DEFAULTS } from '../src/contracts/tuned-lens';
 import { createEngineApi } from '../workers/engine/api';
 import { initNodeBackend } from '../workers/node/host';
 
@@ -76,6 +77,19 @@ describe('the job helper: keepOnCancel', () => {
     expect(stored).toEqual([]);
     expect(get().jobs).toEqual({});
     expect(get().error).toBeNull();
+  });
+});
+
+describe('the tuned-lens time estimate', () => {
+  it('scales the last measured step by tokens per step and adds the measured preparation; none for another model', () => {
+    const last: TunedTrainingSummary = { model: 'm1', done: 20, total: 20, partial: null, warning: null, msPerStep: 2000, batchTokens: 64, prepareMs: 10_000 };
+    const e = tunedEstimate({ ...TUNED_TRAIN_DEFAULTS, steps: 30, batchTokens: 128 }, last, 'm1');
+    // 30 steps × 2 s × (128 / 64) + 10 s.
+    expect(e?.seconds).toBe(130);
+    expect(e?.basis).toBe('the last training of this model: 2.0 s per 64-token step, 10 s to run its texts through the model');
+    expect(tunedEstimate(TUNED_TRAIN_DEFAULTS, last, 'm2')).toBeNull();
+    expect(tunedEstimate(TUNED_TRAIN_DEFAULTS, { ...last, msPerStep: null }, 'm1')).toBeNull();
+    expect(tunedEstimate(TUNED_TRAIN_DEFAULTS, null, 'm1')).toBeNull();
   });
 });
 
@@ -141,6 +155,7 @@ describe('the page\'s actions store a cancelled job\'s partial result (Node, was
     const s = get();
     expect(s.tunedTraining).toMatchObject({ done: 3, total: 12, partial: { done: 3, total: 12, unit: 'steps' }, warning: null, batchTokens: 64 });
     expect(s.tunedTraining?.msPerStep).toBeGreaterThan(0);
+    expect(s.tunedTraining?.prepareMs).toBeGreaterThanOrEqual(0);
     expect(s.tunedLosses?.length).toBe(3);
     expect(s.tunedArtifact).not.toBeNull();
     expect(s.tunedInfo?.source).toBe('trained in the page');

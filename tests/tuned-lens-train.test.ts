@@ -159,6 +159,13 @@ describe('tuned-lens training: cancel and divergence', () => {
       expect(Math.abs(got - (full.losses[k] as number))).toBeLessThanOrEqual(1e-5 * Math.max(1, got));
       disposeTunedLens(part.lens);
     }
+    // A learning rate too small to move float32 translators: the loss never falls, and the result says so.
+    const flat = await trainTunedLensOn(model, next, { ...opts, lr: 1e-30 });
+    expect(Array.from(flat.losses)).toEqual(new Array(8).fill(full.losses[0]));
+    expect(flat.stopped).toBeUndefined();
+    expect(flat.warning).toMatch(/^the loss did not fall \(mean of the first 3 steps [\d.]+ nats, of the last 3 [\d.]+\); try another learning rate \(now 1e-30\), more steps or more text$/);
+    expect(full.warning).toBeUndefined();
+    disposeTunedLens(flat.lens);
     tf.dispose([...fixed.h, fixed.finalLp]);
     expect(tf.memory().numTensors).toBe(start);
     engine.unload();

@@ -85,12 +85,14 @@ export const TUNED_LENS_DEFAULTS: TunedLensOptions = { topk: 5, kl: 'final||row'
 
 /**
  * 20 steps of 64 tokens at peak lr 0.3 (tuned-lens: 250 steps of 2^18 tokens at 0.1): a browser
- * budget. Measured on the wasm backend, trained on the page's default texts (public/models/demo/
- * lens-texts.json) and scored on held-out text: the demo model's mean KL to the final layer goes
- * from 5.09 2.86 2.04 0.82 0.38 0.09 (logit lens) to 1.64 1.30 0.91 0.46 0.26 0.07 nats; stories260K
- * on TinyStories-like text from 21.4 11.3 5.19 2.28 0.98 to 3.45 2.45 1.89 1.23 0.67. At lr 0.1
- * the same 20 steps end at 1.73 … 0.08 (demo) and 6.59 … 0.74 (stories260K); 60 × 256 tokens
- * costs 12× the time for ~0.3 nats more. On SwiftShader WebGPU a 64-token step takes ~5 s.
+ * budget. Measured on the wasm backend, mean KL to the final layer on held-out text, layers 0..L−1:
+ * - demo model, trained on the page's default texts (public/models/demo/lens-texts.json), held-out
+ *   items of heldout.json: logit lens 5.09 2.86 2.04 0.82 0.38 0.09 nats → 1.64 1.30 0.91 0.46 0.26
+ *   0.07 (at lr 0.1: 1.73 1.57 1.06 0.53 0.30 0.08; 60 steps × 256 tokens at lr 0.1, 12× the work,
+ *   on 64 documents: 1.27 0.97 0.62 0.26 0.15 0.05);
+ * - stories260K on TinyStories-like text: 21.4 11.3 5.19 2.28 0.98 → 3.45 2.45 1.89 1.23 0.67 (at lr
+ *   0.1: 6.59 4.61 2.89 1.55 0.74; lr 0.01 barely moves: 19.1 … 0.92 after 20 × 128 tokens).
+ * A 64-token step of the demo model takes ~5–10 s on SwiftShader WebGPU (60 × 256 took ~25 min).
  */
 export const TUNED_TRAIN_DEFAULTS: TunedTrainOptions = { texts: [], steps: 20, lr: 0.3, momentum: 0.9, weightDecay: 1e-3, batchTokens: 64, seed: 0 };
 

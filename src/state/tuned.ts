@@ -20,6 +20,8 @@ export interface TunedTrainingSummary {
   /** Mean engine time of its last few steps, ms (null: no step finished). */
   msPerStep: number | null;
   batchTokens: number;
+  /** Engine time spent running its texts through the model before the first step, ms. */
+  prepareMs: number;
 }
 
 let defaultTexts: Promise<string[]> | undefined;
@@ -59,7 +61,11 @@ const TIMING_STEPS = 5;
 export function tunedEstimate(settings: TunedTrainSettings, last: TunedTrainingSummary | null, model: string | undefined): { seconds: number; basis: string } | null {
   if (!last || last.model !== model || last.msPerStep === null) return null;
   const perStep = last.msPerStep / 1000 * (settings.batchTokens / last.batchTokens);
-  return { seconds: perStep * settings.steps, basis: `${(last.msPerStep / 1000).toFixed(1)} s per ${last.batchTokens}-token step measured in the last training of this model` };
+  const prepare = last.prepareMs / 1000;
+  return {
+    seconds: perStep * settings.steps + prepare,
+    basis: `the last training of this model: ${(last.msPerStep / 1000).toFixed(1)} s per ${last.batchTokens}-token step, ${prepare.toFixed(0)} s to run its texts through the model`,
+  };
 }
 
 async function encodeAll(model: string, texts: string[]): Promise<number[][]> {
@@ -98,6 +104,7 @@ export async function trainTunedLens(): Promise<void> {
   if (!model || get().jobs.tuned) return;
   const settings = get().tunedSettings;
   const stepMs: number[] = [];
+  let prepareMs = 0;
   set({ tunedLosses: [], tunedTraining: null, error: null });
   const r = await runJob({
     slot: 'tuned', mode: 'refuse', scope: 'model', label: 'tuned-lens training', keepOnCancel: true,
@@ -108,7 +115,12 @@ export async function trainTunedLens(): Promise<void> {
       return engine.analyze(jobId, 'tuned-train', { model: model.modelId, options: { ...settings, texts: ids } }, progress);
     },
     onProgress: (p) => {
-      if (p.phase !== 'train') return;
+      if (p.phase !== 'train') {
+        prepareMs += p.ms;
+        return;
+      }
+      // As the engine's estimate: the first step (which compiles device programs) only while it is the only one.
+      if (p.done === 2) stepMs.length = 0;
       stepMs.push(p.ms);
       set({ tunedLosses: [...(get().tunedLosses ?? []), p.loss] });
     },
@@ -117,7 +129,7 @@ export async function trainTunedLens(): Promise<void> {
       const recent = stepMs.slice(-TIMING_STEPS);
       const training: TunedTrainingSummary = {
         model: model.modelId, done: r.losses.length, total: settings.steps, partial: r.partial ?? null, warning: r.warning ?? null,
-        msPerStep: recent.length ? recent.reduce((a, v) => a + v, 0) / recent.length : null, batchTokens: settings.batchTokens,
+        msPerStep: recent.length ? recent.reduce((a, v) => a + v, 0) / recent.length : null, batchTokens: settings.batchTokens, prepareMs,
       };
       set({ tunedArtifact: r.artifact, tunedInfo: r.info, tunedLosses: Array.from(r.losses), tunedTraining: training, tunedComparison: null });
     },

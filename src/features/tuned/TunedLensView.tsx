@@ -70,7 +70,7 @@ export function TunedLensView() {
           </figure>
         )}
       </div>
-      {losses && !job && losses.length > 0 && <button type="button" onClick={() => download('tuned-lens-training.json', jsonBlob({ settings: st, losses }))}>Export training log</button>}
+      {losses && !job && losses.length > 0 && <button type="button" onClick={() => download('tuned-lens-training.json', jsonBlob({ settings: st, losses, training: get().tunedTraining }))}>Export training log</button>}
     </section>
   );
 }

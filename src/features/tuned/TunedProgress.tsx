@@ -13,9 +13,15 @@ export function TunedProgress({ job, cancel }: { job: JobState<JobProgress['tune
   const p = job.progress;
   let text: string;
   if (!p) text = 'starting… (the time per step is measured at the first step)';
-  else if (p.phase === 'prepare') text = `running the texts through the model: ${p.done}/${p.total}`;
+  else if (p.phase === 'prepare') text = `running the texts through the model: ${p.done}/${p.total} ${p.unit}`;
   else {
-    const eta = p.etaSeconds !== undefined && p.rate ? ` · ≈ ${secondsText(p.etaSeconds)} left (from the measured ${secondsText(1 / p.rate)} per step)` : '';
+    let eta = '';
+    if (p.etaSeconds !== undefined && p.rate) {
+      const perStep = secondsText(1 / p.rate);
+      // The engine's rate: the first step alone at step 1, then the last few without it.
+      const basis = p.done === 1 ? `${perStep} for the first step, which also starts up the device programs, so this is high` : `the measured ${perStep} per step`;
+      eta = ` · ≈ ${secondsText(p.etaSeconds)} left (from ${basis})`;
+    }
     text = `step ${p.done}/${p.total}, loss ${fmtInfo(p.loss)}${eta}`;
   }
   const max = p?.phase === 'train' ? p.total : 1;
@@ -35,7 +41,7 @@ export function TunedEstimate({ settings, last, model }: { settings: TunedTrainS
   const e = tunedEstimate(settings, last, model);
   return (
     <span className="hint" data-testid="tuned-estimate">
-      {e ? `≈ ${secondsText(e.seconds)} for ${settings.steps} steps (from ${e.basis}), plus running the texts through the model` : 'time: measured at the first step, then shown as time left'}
+      {e ? `≈ ${secondsText(e.seconds)} for ${settings.steps} steps (from ${e.basis})` : 'time: measured at the first step, then shown as time left'}
     </span>
   );
 }
