@@ -123,6 +123,14 @@ describe('sae refusals, one line naming both sides', () => {
     const other = await engineFor('tests/fixtures/models/llama-gqa');
     await expect(addSae(other.registry, await dirFileSet('tests/fixtures/sae/saelens/standard'), { path: 'standard' })).rejects.toThrow(/d_in is 32 .* is \d+ wide/);
   });
+  it('warns about resid_post at the last layer only', async () => {
+    const last = await addSae(engine.registry, await dirFileSet('tests/fixtures/sae/saelens/layer-norm'), { path: 'ln' });
+    expect(last.warnings.join(' ')).toMatch(/blocks\.2\.hook_resid_post is the last block's output before the final norm/);
+    const mid = await addSae(engine.registry, await dirFileSet('tests/fixtures/sae/saelens/standard'), { path: 's' });
+    expect(mid.warnings.join(' ')).not.toMatch(/final norm/);
+    engine.registry.dropArtifact(last.id);
+    engine.registry.dropArtifact(mid.id);
+  });
   it('a layer the model does not have', async () => {
     await expect(load('tests/fixtures/sae/saelens/standard', { hook: 'blocks.7.hook_resid_post' })).rejects.toThrow(/layer 7.* has 3 layers/);
   });

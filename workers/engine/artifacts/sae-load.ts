@@ -23,6 +23,8 @@ export async function addSae(registry: Registry, files: FileSet, o: SaeLoadOptio
     const path = Array.from({ length: layers }, (_, i) => i);
     const width = hookWidthOf(m.model, hook, path);
     if (width !== dIn) fail(`the SAE's d_in is ${dIn} (${sourceHook}) but ${m.label}'s ${hook} is ${width} wide: the SAE was made for another model or hook`);
+    // MODELS.md: HF's last hidden_states entry is final-normed; TransformerLens's resid_post is not.
+    if (hook === `blocks.${layers - 1}.hook_resid_post`) sae.info.warnings.push(`${hook} is the last block's output before the final norm (TransformerLens); Hugging Face's last hidden state is already final-normed, so an SAE trained on that would not match here`);
   } catch (e) {
     disposeSae(sae);
     throw e;

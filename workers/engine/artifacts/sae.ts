@@ -155,7 +155,6 @@ export async function loadSae(files: FileSet, o: SaeLoadOptions = {}): Promise<S
     s = o.normScale;
   }
   const hook = strataHook(o.hook ?? spec.sourceHook);
-  if (/\.hook_resid_post$/.test(hook)) warnings.push('resid_post here is the block output before any final norm (TransformerLens); Hugging Face\'s last hidden state is already final-normed, so an SAE trained on that would not match at the last layer');
   const up = (h: Host, shape: number[], scale = 1): tf.Tensor => tf.tensor(scale === 1 ? h.data : h.data.map((x) => x * scale), shape);
   const scal = vector(t.get('scaling_factor'), dSae, 'scaling_factor', where, true);
   const skip = t.get('W_skip');
