@@ -94,6 +94,16 @@ describe('relations between values, and between values and tensors', () => {
   });
 });
 
+describe('JSON files read whole are bounded before they are read', () => {
+  it('a 3 GB config.json is refused by its size (the bytes are never read)', async () => {
+    const huge = { name: 'config.json', size: 3e9, read: (): Promise<Uint8Array> => Promise.reject(new Error('read must not be called')) };
+    const files = fileSetFromSources('a drop', [huge, bufferSource(WEIGHTS, 'model.safetensors')]);
+    const err = await new Engine().load(files).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(StrataError);
+    expect((err as Error).message).toBe('config.json in a drop is 3000000000 bytes; JSON files above 16777216 bytes are refused as corrupt');
+  });
+});
+
 describe('prompt length against what one tensor holds', () => {
   it('16384 tokens on 8 heads (8 × 16384² = 2^31 score elements) are refused before the [T, T] mask is built; the bound named is floor(sqrt((2^31 − 1) / 8)) = 16383', async () => {
     const e = new Engine();

@@ -19,8 +19,12 @@ export interface Checkpoint {
 
 const INDEX = 'model.safetensors.index.json';
 
-async function readObject(src: ByteSource, label: string): Promise<Record<string, unknown>> {
-  const v = await readJson(src, label);
+/** config.json and the index are small; past these they are not what they claim (bytes). */
+const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+const MAX_INDEX_BYTES = 64 * 2 ** 20;
+
+async function readObject(src: ByteSource, label: string, maxBytes: number): Promise<Record<string, unknown>> {
+  const v = await readJson(src, label, maxBytes);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${label} is not a JSON object`);
   return v as Record<string, unknown>;
 }
@@ -37,13 +41,13 @@ export async function openCheckpoint(files: FileSet): Promise<Checkpoint> {
   if (!configSrc && gguf.length === 1) return openGgufCheckpoint(files.open(gguf[0] as string) as ByteSource);
   if (!configSrc && gguf.length > 1) fail(`${files.label} holds ${gguf.length} .gguf files (${gguf.join(', ')}); give one`);
   if (!configSrc) fail(`config.json not found in ${files.label}`);
-  const config = await readObject(configSrc, `config.json in ${files.label}`);
+  const config = await readObject(configSrc, `config.json in ${files.label}`, MAX_CONFIG_BYTES);
 
   let weightFiles: string[];
   const indexSrc = files.open(INDEX);
   const weightMap = new Map<string, string>();
   if (indexSrc) {
-    const index = await readObject(indexSrc, `${INDEX} in ${files.label}`);
+    const index = await readObject(indexSrc, `${INDEX} in ${files.label}`, MAX_INDEX_BYTES);
     const wm = index['weight_map'];
     if (typeof wm !== 'object' || wm === null) fail(`${INDEX} in ${files.label} has no weight_map`);
     for (const [t, file] of Object.entries(wm)) {

@@ -88,7 +88,15 @@ export async function readText(src: ByteSource): Promise<string> {
   return new TextDecoder('utf-8', { fatal: false }).decode(await src.read(0, src.size));
 }
 
-export async function readJson(src: ByteSource, label: string): Promise<unknown> {
+/**
+ * JSON files read whole are refused past this (real config.json files are a few KB, an
+ * index a few hundred KB, the largest tokenizer.json files tens of MB): a 3 GB "config"
+ * would otherwise be one allocation the browser refuses with a RangeError.
+ */
+export const MAX_JSON_BYTES = 256 * 2 ** 20;
+
+export async function readJson(src: ByteSource, label: string, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
+  if (src.size > maxBytes) fail(`${label} is ${src.size} bytes; JSON files above ${maxBytes} bytes are refused as corrupt`);
   const text = await readText(src);
   try {
     return JSON.parse(text) as unknown;
