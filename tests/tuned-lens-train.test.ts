@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TUNED_DEFAULT_TEXTS_URL, TUNED_TRAIN_DEFAULTS } from '../src/contracts/tuned-lens';
 import { disposeTunedLens } from '../workers/engine/analyses/tuned-lens';
-import { RISE_FACTOR, RISE_SPIKE, RISE_WINDOW, batchFrom, lensKlLoss, riseOf, trainTunedLens, trainTunedLensOn } from '../workers/engine/analyses/tuned-lens-train';
+import { batchFrom, lensKlLoss, trainTunedLens, trainTunedLensOn } from '../workers/engine/analyses/tuned-lens-train';
+import { RISE_FACTOR, RISE_SPIKE, RISE_WINDOW, riseOf } from '../workers/engine/analyses/tuned-lens-rise';
 import { engineFor } from './helpers/node-engine';
 
 const DEMO = 'public/models/demo';
