@@ -8,13 +8,14 @@ import { configTarget } from './config';
 import { datasetsTarget } from './datasets';
 import { ggufTarget } from './gguf';
 import { permalinkTarget } from './permalink';
+import { saeTarget } from './sae';
 import { safetensorsTarget } from './safetensors';
 import { selftestTarget } from './selftest';
 import { shardIndexTarget } from './shard-index';
 import { tokenizerTarget } from './tokenizer';
 import { tunedLensTarget } from './tuned-lens';
 
-export const TARGETS: readonly FuzzTarget[] = [safetensorsTarget, shardIndexTarget, configTarget, tokenizerTarget, permalinkTarget, datasetsTarget, tunedLensTarget, ggufTarget];
+export const TARGETS: readonly FuzzTarget[] = [safetensorsTarget, shardIndexTarget, configTarget, tokenizerTarget, permalinkTarget, datasetsTarget, tunedLensTarget, ggufTarget, saeTarget];
 
 /** Named only explicitly: the harness's own check (tests/fuzz/pool.test.ts). */
 const HIDDEN: readonly FuzzTarget[] = [selftestTarget];
