@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../workers/engine/engine';
+import { openCheckpoint } from '../workers/engine/io/checkpoint';
+import { loadModel } from '../workers/engine/load-model';
 import { StrataError } from '../workers/engine/errors';
 import { bufferSource, fileSetFromSources, type FileSet } from '../workers/engine/io/source';
 import { initNodeBackend } from '../workers/node/host';
@@ -91,6 +93,24 @@ describe('relations between values, and between values and tensors', () => {
     expect(err).toBeInstanceOf(StrataError);
     expect((err as Error).message).toMatch(message);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('GGUF rope_freqs divisors', () => {
+  it.each([[0], [-1], [NaN]])('a divisor of %s is refused (it would make the RoPE angles non-finite)', async (bad) => {
+    const ckpt = await openCheckpoint(filesWith({}));
+    // stories260K: head_dim 64 / 8 = 8, so 4 inverse frequencies.
+    ckpt.ropeDivisors = Float64Array.from([1, 1, bad, 1]);
+    ckpt.configName = 'stories260K.gguf metadata';
+    const err = await loadModel(ckpt).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(StrataError);
+    expect((err as Error).message).toBe(`mutated stories260K: rope_freqs[2] is ${bad}; expected a positive finite divisor of the RoPE frequency`);
+  });
+
+  it('validation messages name the GGUF metadata instead of config.json', async () => {
+    const ckpt = await openCheckpoint(filesWith({ rope_theta: 0 }));
+    ckpt.configName = 'stories260K.gguf metadata';
+    await expect(loadModel(ckpt)).rejects.toThrow(/^stories260K\.gguf metadata \(llama\) in mutated stories260K: rope_theta is 0;/);
   });
 });
 

@@ -12,11 +12,14 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
   const { family, arch: mt } = familyFor(ckpt.config, ckpt.label);
   // Every value is validated as it is read, and every tensor the config implies is checked
   // against the headers (sizes, presence, shapes) before anything is read or allocated.
-  const reader = new ConfigReader(ckpt.config, mt, 'config.json', ckpt.label);
+  const reader = new ConfigReader(ckpt.config, mt, ckpt.configName ?? 'config.json', ckpt.label);
   const arch = family.parseConfig(reader);
   if (ckpt.ropeDivisors) {
     const d = ckpt.ropeDivisors;
     if (d.length !== arch.invFreq.length) fail(`${ckpt.label}: rope_freqs has ${d.length} entries but the rotary dimensions need ${arch.invFreq.length}`);
+    // Each divides an inverse frequency: 0, a negative or NaN would make every angle after it non-finite.
+    const bad = Array.from(d).findIndex((x) => !(Number.isFinite(x) && x > 0));
+    if (bad >= 0) fail(`${ckpt.label}: rope_freqs[${bad}] is ${String(d[bad])}; expected a positive finite divisor of the RoPE frequency`);
     arch.invFreq = arch.invFreq.map((f, i) => f / (d[i] as number));
   }
   checkCommonFields(reader, arch.vocab);

@@ -15,6 +15,8 @@ export interface Checkpoint {
   tokenizerConfig?: ByteSource;
   /** Per-frequency RoPE divisors a GGUF file stores as rope_freqs (Llama 3 scaling): inv_freq[i] / d[i]. */
   ropeDivisors?: Float64Array;
+  /** What validation messages call the config (default "config.json"; a GGUF reader names its metadata). */
+  configName?: string;
 }
 
 const INDEX = 'model.safetensors.index.json';

@@ -40,16 +40,17 @@ const dims = (e: TensorExpectation): string => e.shape.map((n, i) => `${e.from[i
  */
 export function checkTensors(ckpt: Checkpoint, arch: string, plan: TensorPlan): void {
   const { expected, layers, layersKey, layerPattern } = plan;
+  const cfg = ckpt.configName ?? 'config.json';
   let total = 0;
   for (const e of expected) {
     const n = e.shape.reduce((a, b) => a * Math.max(1, b), 1);
     if (n > LIMITS.tensorElements) {
-      fail(`config.json (${arch}) in ${ckpt.label}: tensor ${e.name} would be ${dims(e)} = ${n} elements; at most ${LIMITS.tensorElements} fit one tensor`);
+      fail(`${cfg} (${arch}) in ${ckpt.label}: tensor ${e.name} would be ${dims(e)} = ${n} elements; at most ${LIMITS.tensorElements} fit one tensor`);
     }
     if (!e.optional) total += n * 4;
   }
   if (total > LIMITS.modelBytes) {
-    fail(`config.json (${arch}) in ${ckpt.label}: the model it describes needs ${total} bytes as f32; Strata refuses more than ${LIMITS.modelBytes} bytes (${LIMITS.modelBytes / 2 ** 30} GiB)`);
+    fail(`${cfg} (${arch}) in ${ckpt.label}: the model it describes needs ${total} bytes as f32; Strata refuses more than ${LIMITS.modelBytes} bytes (${LIMITS.modelBytes / 2 ** 30} GiB)`);
   }
   for (const e of expected) {
     const t = ckpt.tensors.get(e.name);
@@ -58,13 +59,13 @@ export function checkTensors(ckpt: Checkpoint, arch: string, plan: TensorPlan): 
       fail(`tensor ${e.name} required by ${arch} is missing from ${ckpt.label}`);
     }
     if (t.shape.length !== e.shape.length || t.shape.some((n, i) => n !== e.shape[i] && e.shape[i] !== -1)) {
-      fail(`${t.file.name}: tensor ${e.name} has shape [${t.shape.join(', ')}] but config.json implies [${e.shape.map((n) => (n < 0 ? 'any' : n)).join(', ')}] (${dims(e)})`);
+      fail(`${t.file.name}: tensor ${e.name} has shape [${t.shape.join(', ')}] but ${cfg} implies [${e.shape.map((n) => (n < 0 ? 'any' : n)).join(', ')}] (${dims(e)})`);
     }
   }
   for (const name of ckpt.tensors.keys()) {
     const m = layerPattern.exec(name);
     if (m && Number(m[1]) >= layers) {
-      fail(`${ckpt.tensors.get(name)?.file.name ?? ckpt.label}: tensor ${name} belongs to layer ${m[1]} but config.json ${layersKey} is ${layers} (layers 0..${layers - 1})`);
+      fail(`${ckpt.tensors.get(name)?.file.name ?? ckpt.label}: tensor ${name} belongs to layer ${m[1]} but ${cfg} ${layersKey} is ${layers} (layers 0..${layers - 1})`);
     }
   }
 }

@@ -64,7 +64,7 @@ function tensors(a: ArchConfig, c: ConfigReader, has: (n: string) => boolean): T
 }
 
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
-  const { eps, ff, window } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label));
+  const { eps, ff, window } = settings(new ConfigReader(ctx.ckpt.config, a.arch, ctx.ckpt.configName ?? 'config.json', ctx.ckpt.label));
   const v2 = a.arch === 'gemma2';
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {

@@ -76,7 +76,7 @@ function tensors(a: ArchConfig, c: ConfigReader, has: (n: string) => boolean): T
 
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const d = a.dModel;
-  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label), d);
+  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, ctx.ckpt.configName ?? 'config.json', ctx.ckpt.label), d);
   const pre = prefixOf((n) => ctx.has(n));
   const n = (s: string): string => `${pre}${s}`;
 

@@ -139,7 +139,7 @@ export async function loadHfEnds(ctx: LoadContext, a: ArchConfig, eps: number, n
 }
 
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
-  const { eps, ff, window } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label));
+  const { eps, ff, window } = settings(new ConfigReader(ctx.ckpt.config, a.arch, ctx.ckpt.configName ?? 'config.json', ctx.ckpt.label));
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `model.layers.${i}`;

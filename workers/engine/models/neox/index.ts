@@ -70,7 +70,7 @@ function tensors(a: ArchConfig, c: ConfigReader): TensorPlan {
 
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const { dModel: d, heads: H, headDim: hd } = a;
-  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, 'config.json', ctx.ckpt.label), d);
+  const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, ctx.ckpt.configName ?? 'config.json', ctx.ckpt.label), d);
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `gpt_neox.layers.${i}`;
