@@ -52,6 +52,11 @@ export default tseslint.config(
           selector: "NewExpression[callee.type='MemberExpression'][callee.property.name='Worker']",
           message: 'Only src/services/engine.ts creates the engine worker: use the engine service it exports (src/services/engine.ts).',
         },
+        {
+          // Measured: on WebGPU (tfjs 4.22) addN of more than 7 tensors sums only the first 7.
+          selector: "CallExpression[callee.property.name='addN']",
+          message: 'tf.addN is wrong on WebGPU for more than 7 tensors (tfjs 4.22): use tf.sum(tf.stack(...)) or a running tf.add.',
+        },
       ],
     },
   },

@@ -150,3 +150,10 @@ describe('the rest of src/', () => {
     await expectClean('src/features/lens/probe.ts', "import * as svc from '../../services/engine';\nexport const s = svc;\n");
   });
 });
+
+describe('known-bad tfjs ops are lint errors', () => {
+  it('tf.addN (wrong on WebGPU past 7 tensors) is refused in the engine', async () => {
+    await expectRule('workers/engine/analyses/probe-x.ts', "import * as tf from '@tensorflow/tfjs-core';\nexport const s = (xs: tf.Tensor[]) => tf.addN(xs);\n", 'no-restricted-syntax', /addN is wrong on WebGPU/);
+    await expectClean('workers/engine/analyses/probe-x.ts', "import * as tf from '@tensorflow/tfjs-core';\nexport const s = (xs: tf.Tensor[]) => tf.sum(tf.stack(xs), 0);\n");
+  });
+});
