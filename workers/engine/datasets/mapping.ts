@@ -50,7 +50,7 @@ export function guessMapping(columns: string[], rows: Record<string, Cell>[], na
   if (label !== undefined) mapping.label = label;
   if (mapping.text === undefined && mapping.ids === undefined) {
     const fallback = columns.find((c) => c !== label && typeof sample(rows, c) === 'string');
-    if (fallback === undefined) fail(`${name}: no column holds text or token ids (columns: ${columns.join(', ')})`);
+    if (fallback === undefined) fail(`${name}: no column holds text or token ids (columns: ${columnList(columns)})`);
     mapping.text = fallback;
   }
   return mapping;
@@ -61,6 +61,12 @@ function where(name: string, table: Table, r: number): string {
   return `${name} row ${r + 1}${line !== undefined ? ` (line ${line})` : ''}`;
 }
 
+/** Column names for a message: each on one line (a lone CR is not a line break in CSV, so a name may hold one), the list cut short. */
+function columnList(columns: string[]): string {
+  const shown = columns.slice(0, 20).map((c) => flat(c, 40)).join(', ');
+  return columns.length > 20 ? `${shown}, … (${columns.length} in all)` : shown;
+}
+
 function checkMapping(table: Table, mapping: ColumnMapping, name: string): void {
   if ((mapping.text === undefined) === (mapping.ids === undefined)) {
     fail(`${name}: the mapping needs exactly one of text and ids`);
@@ -68,7 +74,7 @@ function checkMapping(table: Table, mapping: ColumnMapping, name: string): void 
   for (const role of ['text', 'ids', 'label'] as const) {
     const c = mapping[role];
     if (c !== undefined && !table.columns.includes(c)) {
-      fail(`${name}: the ${role} column "${flat(c)}" is not in the file (columns: ${table.columns.join(', ')})`);
+      fail(`${name}: the ${role} column "${flat(c)}" is not in the file (columns: ${columnList(table.columns)})`);
     }
   }
 }
