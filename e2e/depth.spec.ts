@@ -83,6 +83,6 @@ test('layer chips reorder by drag and drop', async ({ page }) => {
   await openDemo(page, 'Le chien dit');
   await page.getByTestId('path-chip-5').dragTo(page.getByTestId('path-chip-0'), { sourcePosition: { x: 4, y: 6 }, targetPosition: { x: 4, y: 6 } });
   await expect(page.getByTestId('path-notation')).toContainText('[5, 0, 1, 2, 3, 4]');
-  await expect(page.getByTestId('logit-lens').locator('text', { hasText: 'step 0 (layer 5)' })).toBeVisible();
+  await expect(page.getByTestId('lens-heatmap').locator('text', { hasText: 'step 0 (layer 5)' })).toBeVisible();
   await expect(page.getByTestId('error')).toHaveCount(0);
 });
