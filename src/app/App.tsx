@@ -8,6 +8,7 @@ import { CompareView } from '../features/compare/CompareView';
 import { DatasetsView } from '../features/datasets/DatasetsView';
 import { CkaView } from '../features/cka/CkaView';
 import { LatentView } from '../features/latent/LatentView';
+import { ProbesView } from '../features/probes/ProbesView';
 import { SaeView } from '../features/sae/SaeView';
 import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
@@ -70,6 +71,7 @@ export function App() {
             <button type="button" data-testid="tab-datasets" className={view === 'datasets' ? 'on' : ''} onClick={() => setView('datasets')}>Datasets</button>
             <button type="button" data-testid="tab-cka" className={view === 'cka' ? 'on' : ''} onClick={() => setView('cka')}>CKA</button>
             <button type="button" data-testid="tab-latent" className={view === 'latent' ? 'on' : ''} onClick={() => setView('latent')}>Latent language</button>
+            <button type="button" data-testid="tab-probes" className={view === 'probes' ? 'on' : ''} onClick={() => setView('probes')}>Concept depth</button>
             <button type="button" data-testid="tab-sae" className={view === 'sae' ? 'on' : ''} onClick={() => setView('sae')}>SAE features</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
@@ -82,6 +84,7 @@ export function App() {
           {view === 'datasets' && <DatasetsView />}
           {view === 'cka' && <CkaView />}
           {view === 'latent' && <LatentView />}
+          {view === 'probes' && <ProbesView />}
           {view === 'sae' && <SaeView />}
         </main>
       </div>

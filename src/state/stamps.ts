@@ -9,7 +9,7 @@
 import type { LoadSummary } from '../contracts/engine-api';
 import type { State } from './store';
 
-export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka' | 'latent';
+export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka' | 'latent' | 'probes';
 
 export interface Stamp {
   model: string;
@@ -84,6 +84,11 @@ export function stampNow(name: ResultName, s: State): Stamp {
       const l = s.latentSettings;
       return { model: run.model, settings: JSON.stringify([l, l.withB ? modelSerial(s.compareModel) : null, l.tuned ? s.tunedArtifact : null, l.words === 'custom' ? s.latentCustom?.name ?? null : null]) };
     }
+    case 'probes': {
+      // The newest curve: over a dataset, not the prompt; the chart's own choices (metric, thresholds) are not inputs.
+      const { metric: _m, jump: _j, converge: _c, ...p } = s.probeSettings;
+      return { model: run.model, path: livePath, settings: JSON.stringify([p, s.dataset?.id ?? null, p.target === 'B' ? modelSerial(s.compareModel) : null]) };
+    }
   }
 }
 
@@ -107,6 +112,7 @@ function hasResult(name: ResultName, s: State): boolean {
   switch (name) {
     case 'compare': return s.compareProfiles !== null;
     case 'tunedComparison': return s.tunedComparison !== null;
+    case 'probes': return s.probeCurves.length > 0;
     default: return s[name] !== null;
   }
 }

@@ -21,12 +21,14 @@ import type { DatasetsSlice } from './datasets';
 import type { CkaProgress } from '../contracts/cka';
 import { CKA_INITIAL, type CkaSlice } from './cka-slice';
 import { LATENT_INITIAL, type LatentSlice } from './latent-slice';
+import { PROBES_INITIAL, type ProbesSlice } from './probes-slice';
+import type { ProbeProgress } from '../contracts/probe';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
 import type { ResultName, Stamp } from './stamps';
 import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent' | 'sae';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent' | 'sae' | 'probes';
 
 /** What each kind of job reports while it runs (never: no progress, only busy). */
 export interface JobProgress {
@@ -44,6 +46,7 @@ export interface JobProgress {
   compareLoad: LoadProgress;
   cka: CkaProgress;
   latent: Progress;
+  probes: ProbeProgress;
 }
 export type JobSlot = keyof JobProgress;
 
@@ -150,7 +153,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice & LatentSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice & LatentSlice & ProbesSlice;
 
 export const initialState: State = {
   backend: null,
@@ -209,6 +212,8 @@ export const initialState: State = {
   ...CKA_INITIAL,
   // Latent-language slice (src/state/latent.ts).
   ...LATENT_INITIAL,
+  // Concept-depth slice (src/state/probes.ts).
+  ...PROBES_INITIAL,
 };
 
 export const useStore = create<State>()(() => initialState);

@@ -192,7 +192,7 @@ export const probeAnalysis = defineAnalysis({
     }
     const hooks = set.hooks.slice(0, out.length);
     const depth = hooks.map((h) => depthOf(h, S));
-    const probes = out.map((h) => ctx.registry.addArtifact({ kind: 'probe', model: modelId, label: `probe ${h.probe.hook} · ${datasetName}`, probe: h.probe }).id);
+    const probes = out.map((h) => ctx.registry.addArtifact({ kind: 'probe', model: modelId, label: `${h.probe.hook} · ${datasetName}`, probe: h.probe }).id);
     return {
       hooks, steps: depth.map((x) => x.step), relDepth: depth.map((x) => x.rel), n, classes, positive, chance,
       acc: out.map((h) => h.acc), f1: out.map((h) => h.f1), auc: out.map((h) => h.auc),
