@@ -54,6 +54,24 @@ describe('probe artifacts', () => {
     engine.unload();
   });
 
+  it('cancel keeps the hooks finished (partial); a cancel while extracting fails and keeps nothing', { timeout: 300_000 }, async () => {
+    const engine = await engineFor('tests/fixtures/models/gpt2');
+    const ds = engine.datasetLoad(readFileSync('tests/fixtures/datasets/probe-gpt2.csv'), 'probe-gpt2.csv');
+    const ctl = new AbortController();
+    const phases: string[] = [];
+    const r = await engine.analyze('probe', { options: { dataset: ds.id, bootstrap: 0 } }, { signal: ctl.signal, onProgress: (p) => { phases.push(`${p.phase} ${p.done}/${p.total}`); if (p.phase === 'train' && p.done === 1) ctl.abort(); } });
+    expect(phases).toContain('train 1/3');
+    expect(r.partial).toEqual({ done: 1, total: 3, unit: 'hooks' });
+    expect(r.hooks).toEqual(['blocks.0.hook_resid_post']);
+    expect(r.acc).toHaveLength(1);
+    expect(r.probes).toHaveLength(1);
+    const before = engine.memory().artifacts.length;
+    const ctl2 = new AbortController();
+    await expect(engine.analyze('probe', { options: { dataset: ds.id, bootstrap: 0, batchTokens: 0 } }, { signal: ctl2.signal, onProgress: (p) => { if (p.phase === 'extract') ctl2.abort(); } })).rejects.toThrow(/cancelled while extracting/);
+    expect(engine.memory().artifacts.length).toBe(before);
+    engine.unload();
+  });
+
   it('more classes: softmax rows; another model refused; bad files say what is wrong', { timeout: 300_000 }, async () => {
     const engine = await engineFor('tests/fixtures/models/qwen2');
     const ds = engine.datasetLoad(readFileSync('tests/fixtures/datasets/probe-qwen2.csv'), 'probe-qwen2.csv');
