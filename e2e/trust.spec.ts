@@ -127,10 +127,11 @@ test('results whose settings changed say stale and re-run in place', async ({ pa
   await page.getByTestId('prompt').fill('Der Hund sagt');
   await page.getByTestId('prompt').press('Enter');
   await expect(page.getByTestId('stale-sweep')).toContainText('the prompt');
+  await expect(page.getByTestId('token-strip')).toContainText('Hund');
   await page.getByTestId('tab-chains').click();
   await page.getByTestId('chain-budget').fill('8');
   await page.getByTestId('chain-run').click();
-  await expect(page.getByTestId('chain-results')).toContainText('chains evaluated');
+  await expect(page.getByTestId('chain-results')).toContainText('chains evaluated', { timeout: 180_000 });
   await page.getByTestId('chain-target').fill(' wuff');
   await expect(page.getByTestId('stale-chains')).toContainText('the settings');
   await expect(page.getByTestId('error')).toHaveCount(0);

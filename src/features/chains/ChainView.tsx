@@ -19,6 +19,8 @@ export function ChainView() {
   const target = useStore((s) => s.chainTarget);
   const res = useStore((s) => s.chains);
   const job = useStore((s) => s.jobs.chains);
+  // A search explains the current run: started while a new run is on its way, its result would be for the old prompt (and dropped).
+  const running = useStore((s) => !!s.jobs.run);
   if (!run) return <p className="hint">Run a prompt first: the search looks for the shortest chain of layers that still gives the answer.</p>;
   const upd = setChainSettings;
   const done = job?.progress?.done ?? 0;
@@ -36,7 +38,7 @@ export function ChainView() {
         <label><Term id="chain-exploration">exploration c</Term> <input type="number" min={0} step={0.1} value={st.exploration} onChange={(e) => upd({ exploration: Math.max(0, Number(e.target.value)) })} /></label>
         <label><Term id="chain-length-penalty">length penalty</Term> <input type="number" min={0} step={0.05} value={st.lengthPenalty} onChange={(e) => upd({ lengthPenalty: Math.max(0, Number(e.target.value)) })} /></label>
         <label><Term id="chain-seed">seed</Term> <input type="number" min={0} value={st.seed} onChange={(e) => upd({ seed: Math.max(0, Math.floor(Number(e.target.value))) })} /></label>
-        <button type="button" className="primary" data-testid="chain-run" disabled={!!job} onClick={() => void runChainSearch()}>Search chains</button>
+        <button type="button" className="primary" data-testid="chain-run" disabled={!!job || running} onClick={() => void runChainSearch()}>{running ? 'Waiting for the run…' : 'Search chains'}</button>
         {job && (
           <span data-testid="chain-progress">
             <progress max={st.budget} value={done} /> {done}/{job.progress?.total ?? st.budget} chains{best ? `, best ${best.notation} (${fmtNum(best.reward)})` : ''}
