@@ -49,3 +49,18 @@ describe('depth curves chart', () => {
     expect(svg.querySelectorAll('circle.point[data-series="A: demo 4-bit"]')).toHaveLength(3);
   });
 });
+
+describe('the report carries the curves with what they were computed for', () => {
+  it('conceptDepth: settings, curves, stamp and stale flag', async () => {
+    const { reportBundle } = await import('../src/features/export/report');
+    const { initialState } = await import('../src/state/store');
+    const result = { hooks: ['blocks.0.hook_resid_post'], relDepth: [0], acc: [0.5] } as unknown as import('../src/contracts/probe').ProbeResult;
+    const curve = { id: 'c1', label: 'A demo · all 6 layers', model: 'm1', datasetName: 'x.csv', path: null, perturbation: 'clean', result, visible: true };
+    const stamp = { model: 'none', prompt: '|', path: 'p', settings: 's' };
+    const r = reportBundle({ ...initialState, probeCurves: [curve], stamps: { probes: stamp } }) as { conceptDepth: { stale: string[] | null; computedFor: unknown; data: { curves: { id: string; result: unknown }[] } } };
+    expect(r.conceptDepth.data.curves).toEqual([{ id: 'c1', label: 'A demo · all 6 layers', model: 'm1', datasetName: 'x.csv', path: null, perturbation: 'clean', result }]);
+    expect(r.conceptDepth.computedFor).toEqual(stamp);
+    expect(r.conceptDepth.stale).toContain('the settings');
+    expect((reportBundle(initialState) as { conceptDepth: unknown }).conceptDepth).toBeNull();
+  });
+});

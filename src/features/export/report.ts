@@ -94,5 +94,6 @@ export function reportBundle(s: State): unknown {
     compare: section(s, 'compare', s.compareProfiles ? { mode: s.compareMode, modelB: s.compareModel, ...s.compareProfiles } : null),
     extraction: s.extractResult ? { dataset: s.extractResult.datasetName, path: s.extractResult.path, summary: s.extractResult.result } : null,
     cka: section(s, 'cka', s.cka ? { settings: s.ckaSettings, dataset: s.cka.datasetName, labelA: s.cka.labelA, labelB: s.cka.labelB, result: s.cka.result } : null),
+    conceptDepth: section(s, 'probes', s.probeCurves.length ? { settings: s.probeSettings, curves: s.probeCurves.map(({ visible: _v, ...c }) => c) } : null),
   };
 }
