@@ -4,7 +4,7 @@
  * curve, k-fold and mean-diff through the CLI, and bad input as one `strata:` line.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
@@ -89,8 +89,13 @@ describe.concurrent('strata probe', () => {
     expect(moved(noisy2)).toBeGreaterThan(1e-6);
   });
 
-  it('k-fold and mean-diff through the CLI', { timeout: 600_000 }, async () => {
-    const [k, m] = await Promise.all([ok([...GPT2, '--split', 'kfold', '--folds', '4']), ok([...GPT2, '--method', 'mean-diff'])]);
+  it('k-fold, mean-diff and a --spec path through the CLI', { timeout: 600_000 }, async () => {
+    const spec = `${process.env['TMPDIR'] ?? '/tmp'}/strata-probe-spec-${process.pid}.json`;
+    writeFileSync(spec, JSON.stringify({ path: [0, 2] }));
+    const [k, m, sp] = await Promise.all([ok([...GPT2, '--split', 'kfold', '--folds', '4']), ok([...GPT2, '--method', 'mean-diff']), ok([...GPT2, '--spec', spec])]);
+    // The path [0, 2] has two steps: two hooks at relative depth 0 and 1.
+    expect(sp.hooks).toEqual(['blocks.0.hook_resid_post', 'blocks.1.hook_resid_post']);
+    expect((sp as unknown as { relDepth: number[] }).relDepth).toEqual([0, 1]);
     expect(k.split.folds?.map((f) => f.length)).toEqual([60, 60, 60, 60]);
     expect(k.split.test).toHaveLength(240);
     expect(m.iterations.every((i) => i === 0)).toBe(true);

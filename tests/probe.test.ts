@@ -145,6 +145,21 @@ describe.concurrent('strata probe against scikit-learn', () => {
   }
 });
 
+describe('the demo model card reports these curves', () => {
+  it('its English fact rows are scikit-learn\'s accuracies on the block outputs (3 decimals)', () => {
+    const g = load('demo-facts-en');
+    const card = readFileSync('public/models/demo/README.md', 'utf8');
+    const row = (probe: string): number[] => {
+      const line = card.split('\n').find((l) => l.startsWith(`| en | ${probe} |`));
+      if (!line) throw new Error(`the card has no "| en | ${probe} |" row`);
+      return line.split('|').slice(3, 9).map((c) => Number(c.trim()));
+    };
+    const blocks = g.hooks.map((h, j) => [h, j] as const).filter(([h]) => h.endsWith('hook_resid_post')).map(([, j]) => j);
+    expectClose(row('logistic'), blocks.map((j) => g.logistic.acc[j] as number), 5e-4 + 1e-9, 'card: en logistic');
+    expectClose(row('difference of means'), blocks.map((j) => g.meanDiff.acc[j] as number), 5e-4 + 1e-9, 'card: en difference of means');
+  });
+});
+
 describe('probe in-process against the same goldens', () => {
   for (const name of ['demo-facts-en', 'demo-categories', 'gpt2', 'qwen2']) {
     it(`${name}: difference of means, Newton-CG${name === 'demo-facts-en' ? ', k-fold' : ''}`, { timeout: 600_000 }, async () => {
