@@ -77,7 +77,7 @@ export function swapValue(rng: Rng, v: unknown): unknown {
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Slot = { get: () => Json; set: (v: Json) => void; del: () => void; key: string };
+type Slot = { get: () => Json; set: (v: Json) => void; del: () => void; key: string; rename?: (name: string) => void; name?: string };
 
 /** Every slot (object member or array element) of a JSON value, depth-first, capped so huge files stay cheap. */
 function slots(root: Json, cap = 20000): Slot[] {
@@ -92,7 +92,12 @@ function slots(root: Json, cap = 20000): Slot[] {
       });
     } else {
       for (const k of Object.keys(v)) {
-        out.push({ get: () => v[k] as Json, set: (n) => (v[k] = n), del: () => delete v[k], key: `${path}.${k}` });
+        const rename = (name: string): void => {
+          const x = v[k] as Json;
+          delete v[k];
+          v[name] = x;
+        };
+        out.push({ get: () => v[k] as Json, set: (n) => (v[k] = n), del: () => delete v[k], key: `${path}.${k}`, rename, name: k });
         walk(v[k] as Json, `${path}.${k}`, depth + 1);
       }
     }
@@ -114,8 +119,14 @@ export function mutateJson(rng: Rng, source: string, prefer?: (key: string) => b
     if (all.length === 0) break;
     const preferred = prefer ? all.filter((s) => prefer(s.key)) : [];
     const s = preferred.length > 0 && rng.chance(0.8) ? rng.pick(preferred) : rng.pick(all);
-    const op = rng.int(10);
-    if (op < 6) {
+    const op = rng.int(11);
+    if (op === 10 && s.rename && s.name !== undefined) {
+      // Keys are user strings too (tensor and file names): control characters, quotes, huge ones.
+      const bit = rng.pick(['\n', '\r', '\u0000', '\t', '"', '\\', '\u2028', 'é', ' ', '.', '..', '/', '__proto__', 'x'.repeat(5000)]);
+      const name = rng.chance(0.5) ? `${s.name}${bit}` : rng.chance(0.5) ? `${bit}${s.name}` : bit;
+      s.rename(name);
+      edits.push(`rename ${s.key} → ${short(name)}`);
+    } else if (op < 6) {
       const v = swapValue(rng, s.get()) as Json;
       s.set(v);
       edits.push(`${s.key}=${short(v)}`);

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LensOptions } from '../../../src/contracts/lens';
 import { fail } from '../errors';
 import { readSafetensorsHeader, readTensorF32, type TensorEntry } from '../io/safetensors';
-import type { ByteSource } from '../io/source';
+import { printable, type ByteSource } from '../io/source';
 import { writeSafetensors, type TensorOut } from '../io/safetensors-write';
 import type { LoadedModel } from '../models/common/types';
 import { TUNED_LENS_DEFAULTS, type TunedLensResult } from '../../../src/contracts/tuned-lens';
@@ -78,14 +78,14 @@ export async function loadTunedLens(source: ByteSource, model: LoadedModel): Pro
   const f = source.name;
   const file = await readSafetensorsHeader(source);
   const md = file.metadata;
-  if (md['num_hidden_layers'] !== undefined && Number(md['num_hidden_layers']) !== L) fail(`${f}: the lens was made for ${md['num_hidden_layers']} layers (metadata num_hidden_layers) but this model has ${L}`);
-  if (md['d_model'] !== undefined && Number(md['d_model']) !== d) fail(`${f}: the lens was made for width ${md['d_model']} (metadata d_model) but this model has d_model = ${d}`);
+  if (md['num_hidden_layers'] !== undefined && Number(md['num_hidden_layers']) !== L) fail(`${f}: the lens was made for ${printable(md['num_hidden_layers'])} layers (metadata num_hidden_layers) but this model has ${L}`);
+  if (md['d_model'] !== undefined && Number(md['d_model']) !== d) fail(`${f}: the lens was made for width ${printable(md['d_model'])} (metadata d_model) but this model has d_model = ${d}`);
   const want = `keys {i}.weight [${d}, ${d}] and {i}.bias [${d}] for i = 0..${L - 1} (one translator per layer, translator i reading the residual entering layer i)`;
   const weights = new Map<number, TensorEntry>();
   const biases = new Map<number, TensorEntry>();
   for (const [name, e] of file.tensors) {
     const m = KEY.exec(name);
-    if (!m) fail(`${f}: unexpected tensor ${name}: a tuned lens holds only ${want}`);
+    if (!m) fail(`${f}: unexpected tensor ${printable(name)}: a tuned lens holds only ${want}`);
     const i = Number(m[1]);
     const isW = m[2] === 'weight';
     if (i >= L) fail(`${f}: tensor ${name} is for translator ${i} but this model has ${L} layers: expected ${want}`);

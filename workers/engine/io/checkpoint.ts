@@ -1,7 +1,7 @@
 import { fail } from '../errors';
 import { openGgufCheckpoint } from './gguf-checkpoint';
 import { readSafetensorsHeader, type TensorEntry } from './safetensors';
-import { readJson, type ByteSource, type FileSet } from './source';
+import { printable, readJson, type ByteSource, type FileSet } from './source';
 
 /** A checkpoint's config and the validated headers of all its weight files. */
 export interface Checkpoint {
@@ -53,11 +53,11 @@ export async function openCheckpoint(files: FileSet): Promise<Checkpoint> {
     const wm = index['weight_map'];
     if (typeof wm !== 'object' || wm === null) fail(`${INDEX} in ${files.label} has no weight_map`);
     for (const [t, file] of Object.entries(wm)) {
-      if (typeof file !== 'string') fail(`${INDEX}: weight_map entry for ${t} is not a file name`);
+      if (typeof file !== 'string') fail(`${INDEX}: weight_map entry for ${printable(t)} is not a file name`);
       weightMap.set(t, file);
     }
     weightFiles = [...new Set(weightMap.values())];
-    for (const wf of weightFiles) if (!files.open(wf)) fail(`${wf} (listed in ${INDEX}) not found in ${files.label}`);
+    for (const wf of weightFiles) if (!files.open(wf)) fail(`${printable(wf)} (listed in ${INDEX}) not found in ${files.label}`);
   } else {
     weightFiles = files.names().filter((n) => n.endsWith('.safetensors')).sort();
     if (weightFiles.length === 0) fail(`no .safetensors weights found in ${files.label}`);
@@ -72,11 +72,11 @@ export async function openCheckpoint(files: FileSet): Promise<Checkpoint> {
     for (const [name, entry] of header.tensors) {
       if (weightMap.size > 0 && weightMap.get(name) !== wf) continue; // the index decides which shard owns a tensor
       const prev = tensors.get(name);
-      if (prev) fail(`tensor ${name} appears in both ${prev.file.name} and ${wf}`);
+      if (prev) fail(`tensor ${printable(name)} appears in both ${prev.file.name} and ${printable(wf)}`);
       tensors.set(name, entry);
     }
   }
-  for (const [t, wf] of weightMap) if (!tensors.has(t)) fail(`tensor ${t} is listed in ${INDEX} for ${wf} but missing from that file`);
+  for (const [t, wf] of weightMap) if (!tensors.has(t)) fail(`tensor ${printable(t)} is listed in ${INDEX} for ${printable(wf)} but missing from that file`);
 
   const out: Checkpoint = { label: files.label, config, tensors, files: sources };
   const tj = files.open('tokenizer.json');

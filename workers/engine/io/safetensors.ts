@@ -1,6 +1,6 @@
 import { fail } from '../errors';
 import { DTYPE_BYTES, isReadable, READABLE_DTYPES, toFloat32 } from './dtype';
-import type { ByteSource } from './source';
+import { printable, type ByteSource } from './source';
 
 /** One tensor's entry in a safetensors header, validated. */
 export interface TensorEntry {
@@ -77,21 +77,21 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
       metadata = readMetadata(raw as Record<string, unknown>, f);
       continue;
     }
-    if (typeof raw !== 'object' || raw === null) fail(`${f}: header entry for tensor ${name} is not an object`);
+    if (typeof raw !== 'object' || raw === null) fail(`${f}: header entry for tensor ${printable(name)} is not an object`);
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
-    if (typeof dtype !== 'string') fail(`${f}: tensor ${name} has no dtype`);
-    if (!isIntArray(shape)) fail(`${f}: tensor ${name} has no valid shape`);
-    if (!isIntArray(offsets) || offsets.length !== 2) fail(`${f}: tensor ${name} has no valid data_offsets`);
+    if (typeof dtype !== 'string') fail(`${f}: tensor ${printable(name)} has no dtype`);
+    if (!isIntArray(shape)) fail(`${f}: tensor ${printable(name)} has no valid shape`);
+    if (!isIntArray(offsets) || offsets.length !== 2) fail(`${f}: tensor ${printable(name)} has no valid data_offsets`);
     const width = DTYPE_BYTES[dtype];
-    if (width === undefined) fail(`${f}: tensor ${name} has unknown dtype ${dtype}`);
+    if (width === undefined) fail(`${f}: tensor ${printable(name)} has unknown dtype ${printable(dtype)}`);
     const [b, e] = offsets as [number, number];
-    if (e < b) fail(`${f}: tensor ${name} has data_offsets [${b}, ${e}] that end before they begin`);
+    if (e < b) fail(`${f}: tensor ${printable(name)} has data_offsets [${b}, ${e}] that end before they begin`);
     const expected = shape.reduce((a, d) => a * d, 1) * width;
     if (e - b !== expected) {
-      fail(`${f}: tensor ${name} has shape [${shape.join(', ')}] ${dtype} (${expected} bytes) but its data_offsets span ${e - b} bytes`);
+      fail(`${f}: tensor ${printable(name)} has shape [${shape.join(', ')}] ${dtype} (${expected} bytes) but its data_offsets span ${e - b} bytes`);
     }
     if (e > dataLen) {
-      fail(`${f}: tensor ${name} ends at data byte ${e} but the data region holds only ${dataLen} bytes; the file is truncated or its offsets are out of range`);
+      fail(`${f}: tensor ${printable(name)} ends at data byte ${e} but the data region holds only ${dataLen} bytes; the file is truncated or its offsets are out of range`);
     }
     ranges.push({ name, b, e });
     tensors.set(name, { name, dtype, shape, begin: dataStart + b, end: dataStart + e, file: src });
@@ -102,7 +102,7 @@ export async function readSafetensorsHeader(src: ByteSource): Promise<Safetensor
     const cur = ranges[i] as { name: string; b: number; e: number };
     // Zero-byte tensors may share an offset with their neighbour without overlapping.
     if (cur.b < prev.e && cur.e > cur.b) {
-      fail(`${f}: tensors ${prev.name} [${prev.b}, ${prev.e}) and ${cur.name} [${cur.b}, ${cur.e}) overlap`);
+      fail(`${f}: tensors ${printable(prev.name)} [${prev.b}, ${prev.e}) and ${printable(cur.name)} [${cur.b}, ${cur.e}) overlap`);
     }
   }
   return { source: src, tensors, metadata };

@@ -79,6 +79,19 @@ export function fileSetFromSources(label: string, sources: ByteSource[]): FileSe
   return { label, names: () => [...byName.keys()], open: (n) => byName.get(n) };
 }
 
+/**
+ * A name from a user's file (a tensor, a shard, a dtype) as a message shows it: control
+ * characters escaped (a "\n" in a JSON key must not split the one-line error) and cut short.
+ */
+export function printable(s: string, max = 200): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  for (let i = 0; i < cut.length; i++) {
+    const c = cut.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return JSON.stringify(cut);
+  }
+  return cut;
+}
+
 export function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] ?? path;

@@ -33,6 +33,33 @@ function guarded<T>(what: string, f: () => T): T {
 /** Ids run 0..2^24 − 1 (config-schema's vocabulary bound). */
 const MAX_ID = LIMITS.vocab - 1;
 
+/**
+ * The ids tokenizer.json states (model.vocab of BPE/WordPiece, added_tokens), checked before
+ * the library sees them: it trusts them, and a `false` or 1.5 there comes out of encode as an id.
+ */
+function checkIds(json: Record<string, unknown>, where: string): void {
+  const shown = (id: unknown): string => {
+    if (typeof id === 'string') return JSON.stringify(id.slice(0, 40));
+    if (Array.isArray(id)) return 'a list';
+    return typeof id === 'object' && id !== null ? 'an object' : String(id);
+  };
+  const bad = (piece: unknown, id: unknown): never =>
+    fail(`tokenizer.json${where}: token ${JSON.stringify(String(piece).slice(0, 40))} has id ${shown(id)}; ids are integers from 0 to ${MAX_ID}`);
+  const ok = (id: unknown): boolean => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_ID;
+  const model = json['model'];
+  const vocab = typeof model === 'object' && model !== null ? (model as Record<string, unknown>)['vocab'] : undefined;
+  if (typeof vocab === 'object' && vocab !== null && !Array.isArray(vocab)) {
+    for (const [piece, id] of Object.entries(vocab)) if (!ok(id)) bad(piece, id);
+  }
+  const added = json['added_tokens'];
+  if (Array.isArray(added)) {
+    for (const t of added) {
+      const rec = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : {};
+      if (!ok(rec['id'])) bad(rec['content'], rec['id']);
+    }
+  }
+}
+
 /** tokenizer.json (+ tokenizer_config.json for BOS) through @huggingface/tokenizers. */
 export class TextTokenizer {
   private constructor(
@@ -64,6 +91,7 @@ export class TextTokenizer {
     const cfg = cfgSrc ? await readJson(cfgSrc, `tokenizer_config.json${where}`) : {};
     if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(`tokenizer.json${where} is not a JSON object`);
     const cfgObj = (typeof cfg === 'object' && cfg !== null ? cfg : {}) as Record<string, unknown>;
+    checkIds(json as Record<string, unknown>, where);
     let tok: Tokenizer;
     try {
       tok = new Tokenizer(json, cfgObj);

@@ -1,5 +1,6 @@
 import { fail } from '../../errors';
 import type { Checkpoint } from '../../io/checkpoint';
+import { printable } from '../../io/source';
 import { LIMITS } from './config-schema';
 
 /** One tensor a family will read, with the shape the config implies and where it comes from. */
@@ -65,7 +66,7 @@ export function checkTensors(ckpt: Checkpoint, arch: string, plan: TensorPlan): 
   for (const name of ckpt.tensors.keys()) {
     const m = layerPattern.exec(name);
     if (m && Number(m[1]) >= layers) {
-      fail(`${ckpt.tensors.get(name)?.file.name ?? ckpt.label}: tensor ${name} belongs to layer ${m[1]} but ${cfg} ${layersKey} is ${layers} (layers 0..${layers - 1})`);
+      fail(`${ckpt.tensors.get(name)?.file.name ?? ckpt.label}: tensor ${printable(name)} belongs to layer ${m[1]} but ${cfg} ${layersKey} is ${layers} (layers 0..${layers - 1})`);
     }
   }
 }
