@@ -24,46 +24,36 @@ export function truncatedDemo(layers: number): Payload {
     if (m && Number(m[1]) >= layers) continue;
     keep.push([name, e as Entry]);
   }
-  const out: Record<string, Entry> = {};
-  const chunks: Buffer[] = [];
-  let off = 0;
-  for (const [name, e] of keep) {
-    const bytes = data.subarray(e.data_offsets[0], e.data_offsets[1]);
-    out[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [off, off + bytes.length] };
-    chunks.push(bytes);
-    off += bytes.length;
-  }
-  let json = JSON.stringify(out);
-  while ((8 + json.length) % 8) json += ' ';
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  const file2 = packSafetensors(keep.map(([name, e]) => ({ name, dtype: e.dtype, shape: e.shape, bytes: data.subarray(e.data_offsets[0], e.data_offsets[1]) })));
   const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   config['num_hidden_layers'] = layers;
   const asJson = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/json', buffer });
   return [
     asJson('config.json', Buffer.from(JSON.stringify(config, null, 2))),
-    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.concat([len, Buffer.from(json), ...chunks]) },
+    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: file2 },
     asJson('tokenizer.json', readFileSync(join(dir, 'tokenizer.json'))),
     asJson('tokenizer_config.json', readFileSync(join(dir, 'tokenizer_config.json'))),
   ];
 }
 
-/** Writes F32 tensors as a safetensors file (header padded to 8 bytes). */
-export function safetensorsF32(tensors: Record<string, { shape: number[]; data: Float32Array }>): Buffer {
+/** Packs tensors' raw bytes as a safetensors file (header padded to 8 bytes, data in order). */
+function packSafetensors(tensors: { name: string; dtype: string; shape: number[]; bytes: Buffer }[]): Buffer {
   const header: Record<string, Entry> = {};
-  const chunks: Buffer[] = [];
   let off = 0;
-  for (const [name, t] of Object.entries(tensors)) {
-    const b = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [off, off + b.length] };
-    chunks.push(b);
-    off += b.length;
+  for (const t of tensors) {
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + t.bytes.length] };
+    off += t.bytes.length;
   }
   let json = JSON.stringify(header);
   while ((8 + json.length) % 8) json += ' ';
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([len, Buffer.from(json), ...chunks]);
+  return Buffer.concat([len, Buffer.from(json), ...tensors.map((t) => t.bytes)]);
+}
+
+/** Writes F32 tensors as a safetensors file. */
+export function safetensorsF32(tensors: Record<string, { shape: number[]; data: Float32Array }>): Buffer {
+  return packSafetensors(Object.entries(tensors).map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, bytes: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength) })));
 }
 
 /** A tuned lens for a model of `layers` layers and width d: every translator the identity plus a small shift. */
