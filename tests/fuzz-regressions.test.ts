@@ -97,6 +97,20 @@ describe('fuzz finds, fixed', () => {
     expect(m).toBe('tokenizer.json: token "<0x00>" has id false; ids are integers from 0 to 16777215');
   });
 
+  it('a normalizer replacing every space with a 200 KB text is refused, not run (tokenizer #7766: 4 200 037 ids from 100 characters, seconds per encode)', async () => {
+    const json = JSON.parse(readFileSync(`${STORIES}/tokenizer.json`, 'utf8')) as { normalizer: { normalizers: { content?: unknown }[] } };
+    (json.normalizer.normalizers[1] as { content: unknown }).content = Array.from({ length: 100_000 }, () => 1);
+    const m = await refusal(TextTokenizer.fromBytes(enc(JSON.stringify(json))));
+    expect(m).toBe('tokenizer.json: normalizer.normalizers[1].content is a list; expected a string of at most 1024 characters');
+  });
+
+  it('an added token whose content is nested deep is refused, not a stack overflow (tokenizer #28529: RangeError)', async () => {
+    const json = JSON.parse(readFileSync(`${STORIES}/tokenizer.json`, 'utf8')) as { added_tokens: { content: unknown; id: unknown }[] };
+    (json.added_tokens[0] as { content: unknown; id: unknown }).id = -1;
+    const text = JSON.stringify(json).replace('"content":"<unk>"', `"content":${deep(100_000)}`);
+    expect(await refusal(TextTokenizer.fromBytes(enc(text)))).toBe('tokenizer.json: token a list has id -1; ids are integers from 0 to 16777215');
+  });
+
   it('a tokenizer.json nested deep loads or is refused, without a stack overflow (tokenizer #4: RangeError)', async () => {
     const text = readFileSync(`${STORIES}/tokenizer.json`, 'utf8').replace('"truncation": null', `"truncation": ${deep(100_000)}`);
     const r: number[] | unknown = await TextTokenizer.fromBytes(enc(text)).then((t) => t.encode('Once upon a time'), (e: unknown) => e);

@@ -44,7 +44,7 @@ function checkIds(json: Record<string, unknown>, where: string): void {
     return typeof id === 'object' && id !== null ? 'an object' : String(id);
   };
   const bad = (piece: unknown, id: unknown): never =>
-    fail(`tokenizer.json${where}: token ${JSON.stringify(String(piece).slice(0, 40))} has id ${shown(id)}; ids are integers from 0 to ${MAX_ID}`);
+    fail(`tokenizer.json${where}: token ${shown(piece)} has id ${shown(id)}; ids are integers from 0 to ${MAX_ID}`);
   const ok = (id: unknown): boolean => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_ID;
   const model = json['model'];
   const vocab = typeof model === 'object' && model !== null ? (model as Record<string, unknown>)['vocab'] : undefined;
@@ -56,6 +56,37 @@ function checkIds(json: Record<string, unknown>, where: string): void {
     for (const t of added) {
       const rec = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : {};
       if (!ok(rec['id'])) bad(rec['content'], rec['id']);
+      if (typeof rec['content'] !== 'string' || rec['content'].length > MAX_TEXT) fail(`tokenizer.json${where}: added token ${shown(rec['id'])} has content ${shown(rec['content'])}; expected a string of at most ${MAX_TEXT} characters`);
+    }
+  }
+  checkTexts(json, where, shown);
+}
+
+/** Longest text a normalizer, pre-tokenizer or decoder may insert (real ones insert "▁" or " "). */
+const MAX_TEXT = 1024;
+/** Longest split pattern (Llama 3's regex is ~200 characters). */
+const MAX_PATTERN = 16384;
+
+/**
+ * The texts the pipeline inserts or matches (Replace/Strip `content`, Prepend `prepend`,
+ * Metaspace `replacement`, pattern `String`/`Regex`) must be short strings: the library
+ * coerces a list to its joined text, and a 200 KB replacement for every space made a
+ * 100-character prompt 4 million tokens (seconds per encode: a hang in the page).
+ */
+function checkTexts(json: Record<string, unknown>, where: string, shown: (v: unknown) => string): void {
+  const limits: Record<string, number> = { content: MAX_TEXT, prepend: MAX_TEXT, replacement: MAX_TEXT, String: MAX_PATTERN, Regex: MAX_PATTERN };
+  const stack: [unknown, string, number][] = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'].map((k) => [json[k], k, 0]);
+  let seen = 0;
+  while (stack.length > 0 && seen++ < 100_000) {
+    const [v, path, depth] = stack.pop() as [unknown, string, number];
+    if (typeof v !== 'object' || v === null || depth > 64) continue;
+    for (const [k, x] of Object.entries(v)) {
+      const at = Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`;
+      const max = Array.isArray(v) ? undefined : limits[k];
+      if (max !== undefined && (typeof x !== 'string' || x.length > max)) {
+        fail(`tokenizer.json${where}: ${at} is ${shown(x)}${typeof x === 'string' ? ` (${x.length} characters)` : ''}; expected a string of at most ${max} characters`);
+      }
+      if (typeof x === 'object' && x !== null) stack.push([x, at, depth + 1]);
     }
   }
 }
