@@ -111,6 +111,20 @@ describe('fuzz finds, fixed', () => {
     expect(await refusal(TextTokenizer.fromBytes(enc(text)))).toBe('tokenizer.json: token a list has id -1; ids are integers from 0 to 16777215');
   });
 
+  it('a GGUF head_count_kv flipped to 1677721604 is refused before it sizes the q/k row permutation (gguf #59766: RangeError, Int32Array of 13e9)', async () => {
+    const file = new Uint8Array(readFileSync('tests/fixtures/models/stories260K-gguf/stories260K.gguf'));
+    const key = enc('llama.attention.head_count_kv');
+    let at = -1;
+    for (let i = 0; i + key.length <= file.length && at < 0; i++) if (key.every((b, j) => file[i + j] === b)) at = i;
+    expect(at).toBeGreaterThan(0);
+    // After the key: value type (u32 4 = UINT32), then the value.
+    const view = new DataView(file.buffer, file.byteOffset);
+    expect(view.getUint32(at + key.length, true)).toBe(4);
+    view.setUint32(at + key.length + 4, 1677721604, true);
+    const m = await refusal(new Engine().load(fileSetFromSources('x', [bufferSource(file, 'stories260K.gguf')])));
+    expect(m).toBe('stories260K.gguf: llama.attention.head_count_kv is 1677721604; expected an integer from 1 to 1048576 (it sizes every weight matrix and the loops over it)');
+  });
+
   it('a tokenizer.json nested deep loads or is refused, without a stack overflow (tokenizer #4: RangeError)', async () => {
     const text = readFileSync(`${STORIES}/tokenizer.json`, 'utf8').replace('"truncation": null', `"truncation": ${deep(100_000)}`);
     const r: number[] | unknown = await TextTokenizer.fromBytes(enc(text)).then((t) => t.encode('Once upon a time'), (e: unknown) => e);

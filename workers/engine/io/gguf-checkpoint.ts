@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { KINDS } from '../models/common/config-schema';
 import type { Checkpoint } from './checkpoint';
 import { readGgufHeader, type GgufFile, type GgufTensorInfo } from './gguf';
 import { Meta } from './gguf-meta';
@@ -165,6 +166,10 @@ export async function openGgufCheckpoint(src: ByteSource): Promise<Checkpoint> {
   const d = m.num(`${arch}.embedding_length`);
   const hd = m.num(`${arch}.attention.key_length`, d / heads);
   if (!Number.isInteger(hd) || hd <= 0 || hd % 2 !== 0) fail(`${src.name}: head size ${hd} (embedding_length / head_count) is not a positive even integer`);
+  // The row permutations below are sized from these: the config schema's bounds first (fuzz: a flipped head_count sized a 13e9-entry array).
+  for (const [k, v] of [['attention.head_count', heads], ['attention.head_count_kv', kvHeads], ['embedding_length', d], ['attention.key_length', hd]] as const) {
+    if (!KINDS.dim.ok(v)) fail(`${src.name}: ${arch}.${k} is ${v}; expected ${KINDS.dim.expected} (${KINDS.dim.why})`);
+  }
   const permQ = arch === 'llama' ? unpermuteRows(heads, hd) : undefined;
   const permK = arch === 'llama' ? unpermuteRows(kvHeads, hd) : undefined;
 
