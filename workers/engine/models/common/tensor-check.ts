@@ -29,7 +29,9 @@ export interface TensorPlan {
   layerPattern: RegExp;
 }
 
-const dims = (e: TensorExpectation): string => e.shape.map((n, i) => `${e.from[i]} ${n < 0 ? 'any' : n}`).join(' × ');
+/** One implied dimension as written in messages: a negative size is unconstrained, shown as *. */
+const dim = (n: number): string => (n < 0 ? '*' : String(n));
+const dims = (e: TensorExpectation): string => e.shape.map((n, i) => `${e.from[i]} ${dim(n)}`).join(' × ');
 
 /**
  * Everything the config implies about the tensors, checked before a single one is read:
@@ -60,7 +62,7 @@ export function checkTensors(ckpt: Checkpoint, arch: string, plan: TensorPlan): 
       fail(`tensor ${e.name} required by ${arch} is missing from ${ckpt.label}`);
     }
     if (t.shape.length !== e.shape.length || t.shape.some((n, i) => n !== e.shape[i] && e.shape[i] !== -1)) {
-      fail(`${t.file.name}: tensor ${e.name} has shape [${t.shape.join(', ')}] but ${cfg} implies [${e.shape.map((n) => (n < 0 ? 'any' : n)).join(', ')}] (${dims(e)})`);
+      fail(`${t.file.name}: tensor ${e.name} has shape [${t.shape.join(', ')}] but ${cfg} implies [${e.shape.map(dim).join(', ')}] (${dims(e)})`);
     }
   }
   for (const name of ckpt.tensors.keys()) {
