@@ -1,11 +1,9 @@
 /** `strata cka`: CKA between the layers of one model, of two models, or of two paths, over a dataset (METHODS §2, §5). */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CkaKind, CkaOptions, CkaPosition, CkaResult } from '../../src/contracts/cka';
-import type { ColumnMapping } from '../../src/contracts/dataset';
 import { fail } from '../engine/errors';
-import { COMMON_FLAGS, commonOptions, fmt, loadEngine, numberFlag, type Command } from './cli-args';
+import { COMMON_FLAGS, commonOptions, fmt, intFlag, loadEngine, numberFlag, type Command } from './cli-args';
+import { DATASET_OPTIONS, datasetRunArgs, readDatasetArgs } from './dataset-args';
 import { dirFileSet } from './fs-source';
 import { readSpec } from './spec-file';
 
@@ -15,12 +13,6 @@ function choice<T extends string>(flag: string, v: string | undefined, options: 
   if (v === undefined) return dflt;
   if (!(options as readonly string[]).includes(v)) fail(`--${flag} must be ${options.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got "${v}"`);
   return v as T;
-}
-
-function intFlag(flag: string, v: string | undefined, dflt: number, min: number): number {
-  const x = numberFlag(flag, v, dflt);
-  if (!Number.isInteger(x) || x < min) fail(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
-  return x;
 }
 
 const patterns = (s: string | undefined): string[] | undefined => s?.split(',').map((h) => h.trim()).filter(Boolean);
@@ -60,21 +52,16 @@ export const ckaCommand: Command = {
     const { values } = parseArgs({
       args: argv,
       options: {
-        ...commonOptions(), model2: { type: 'string' }, dataset: { type: 'string' }, 'text-column': { type: 'string' }, 'ids-column': { type: 'string' },
-        'label-column': { type: 'string' }, limit: { type: 'string' }, hooks: { type: 'string' }, hooks2: { type: 'string' }, position: { type: 'string' },
+        ...commonOptions(), ...DATASET_OPTIONS, model2: { type: 'string' }, hooks: { type: 'string' }, hooks2: { type: 'string' }, position: { type: 'string' },
         kind: { type: 'string' }, form: { type: 'string' }, minibatch: { type: 'string' }, passes: { type: 'string' }, seed: { type: 'string' },
         partial: { type: 'string' }, 'keep-bos': { type: 'boolean', default: false }, spec2: { type: 'string' }, 'linear-map': { type: 'boolean', default: false },
         ridge: { type: 'string' }, holdout: { type: 'string' }, 'batch-tokens': { type: 'string' },
       },
       strict: true,
     });
-    // commonOptions() is typed loosely, so its flags are read through this view.
-    const common = values as { model?: unknown; backend?: unknown; spec?: unknown };
-    if (typeof common.model !== 'string') fail(`--model DIR is required; usage: ${USAGE}`);
-    if (typeof values.dataset !== 'string') fail(`--dataset FILE is required; usage: ${USAGE}`);
-    const backend = common.backend;
-    if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got "${String(backend)}"`);
-    if (values['text-column'] && values['ids-column']) fail('give one of --text-column and --ids-column');
+    const { model: modelDir, dataset, backend } = datasetRunArgs(values, USAGE);
+    // commonOptions() is typed loosely, so its --spec is read through this view.
+    const common = values as { spec?: unknown };
     const hooks = patterns(values.hooks) ?? ['blocks.*.hook_resid_post'];
     if (hooks.length === 0) fail('--hooks is empty: give hook names or patterns, e.g. blocks.*.hook_resid_post');
     const hooks2 = patterns(values.hooks2);
@@ -91,19 +78,11 @@ export const ckaCommand: Command = {
     };
     const specA = await readSpec(typeof common.spec === 'string' ? common.spec : undefined);
     const specB = await readSpec(values.spec2);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(values.dataset));
-    } catch {
-      return fail(`--dataset ${values.dataset} could not be read`);
-    }
-    const mapping: ColumnMapping | undefined = values['text-column'] || values['ids-column'] || values['label-column']
-      ? { ...(values['text-column'] ? { text: values['text-column'] } : {}), ...(values['ids-column'] ? { ids: values['ids-column'] } : {}), ...(values['label-column'] ? { label: values['label-column'] } : {}) }
-      : undefined;
-    const engine = await loadEngine(common.model, backend);
+    const file = await readDatasetArgs(values, dataset);
+    const engine = await loadEngine(modelDir, backend);
     const a = engine.model().id;
     const b = values.model2 === undefined ? undefined : (await engine.load(await dirFileSet(values.model2), { label: values.model2 })).id;
-    const ds = engine.datasetLoad(bytes, basename(values.dataset), mapping ? { mapping } : {});
+    const ds = engine.datasetLoad(file.bytes, file.name, file.opts);
     // B: model 2 under --spec2, or A under --spec2, or (neither) A itself.
     const side = b !== undefined || values.spec2 !== undefined || hooks2 !== undefined
       ? { b: { ...(b !== undefined ? { model: b } : {}), ...(specB.path ? { path: specB.path } : {}), ...(specB.interventions ? { interventions: specB.interventions } : {}), ...(hooks2 ? { hooks: hooks2 } : {}) } }

@@ -35,6 +35,13 @@ export function numberFlag(flag: string, text: string | undefined, dflt: number)
   return v;
 }
 
+/** An integer ≥ `min` for `--flag`, or the default when absent. */
+export function intFlag(flag: string, text: string | undefined, dflt: number, min: number): number {
+  const v = numberFlag(flag, text, dflt);
+  if (!Number.isInteger(v) || v < min) fail(`--${flag} must be ${min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`}, got "${text}"`);
+  return v;
+}
+
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 const strings = (v: Values[string]): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));

@@ -7,18 +7,12 @@ import { DEFAULT_SHOTS, type LatentResult, type LatentTask, type WordLists } fro
 import { csvLanguage } from '../../src/contracts/latent-csv';
 import { parseWordCsv } from '../engine/analyses/latent-protocol';
 import { fail } from '../engine/errors';
-import { fmt, loadEngine, numberFlag, type Command } from './cli-args';
+import { fmt, intFlag, loadEngine, type Command } from './cli-args';
 
 const USAGE = 'strata latent --model DIR --source LANG --target LANG [--latent en[,LANG]] --task translation|repetition|cloze [--words DIR_OR_CSV] [--shots 4] [--seed 0] [--limit N] [--tuned FILE] [--topk 5] [--backend wasm|cpu] [--json]';
 
 /** The built-in lists shipped with the page: public/latent-language/<lang>/clean.csv. */
 export const BUILTIN_WORDS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'latent-language');
-
-function intFlag(flag: string, text: string | undefined, dflt: number): number {
-  const v = numberFlag(flag, text, dflt);
-  if (!Number.isInteger(v) || v < 0) fail(`--${flag} must be a non-negative integer, got "${text}"`);
-  return v;
-}
 
 /**
  * Word lists from a folder of <lang>/clean.csv (the authors' layout) or one CSV. A single
@@ -99,11 +93,11 @@ export const latentCommand: Command = {
     if (latent.length === 0) fail('--latent is empty: give e.g. en or en,zh');
     const backend = values.backend;
     if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got "${String(backend)}"`);
-    const topk = intFlag('topk', values.topk, 5);
+    const topk = intFlag('topk', values.topk, 5, 0);
     if (topk < 1) fail('--topk must be at least 1');
     const options = {
       task, source, target, latent, lists: await wordLists(values.words, target),
-      shots: intFlag('shots', values.shots, DEFAULT_SHOTS[task]), seed: intFlag('seed', values.seed, 0), limit: intFlag('limit', values.limit, 0), topk,
+      shots: intFlag('shots', values.shots, DEFAULT_SHOTS[task], 0), seed: intFlag('seed', values.seed, 0, 0), limit: intFlag('limit', values.limit, 0, 0), topk,
     };
     const engine = await loadEngine(values.model, backend);
     let tuned: string | undefined;

@@ -1,21 +1,15 @@
 /** `strata probe`: concept depth — a linear probe per hook on a dataset's activations (METHODS §3). */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ColumnMapping } from '../../src/contracts/dataset';
 import type { PrefixNoise, ProbeMethod, ProbeOptions, ProbeSplit } from '../../src/contracts/probe';
 import { fail } from '../engine/errors';
-import { COMMON_FLAGS, commonOptions, fmt, loadEngine, numberFlag, type Command } from './cli-args';
+import { COMMON_FLAGS, commonOptions, fmt, intFlag, loadEngine, numberFlag, type Command } from './cli-args';
+import { bindNegativePosition, DATASET_OPTIONS, datasetRunArgs, readDatasetArgs } from './dataset-args';
 import { parsePosition } from './extract-command';
 import { runSpecArgs } from './spec-file';
 
 const USAGE = 'strata probe --model DIR --dataset FILE [--text-column C | --ids-column C] [--label-column C] [--limit N] [--hooks PATTERN] [--position last|mean|N] [--method logistic|mean-diff] [--C 1] [--split random|stratified|kfold] [--test-fraction 0.4] [--folds 5] [--seed 0] [--positive LABEL] [--bootstrap 1000] [--noise-prefix N [--noise-letters ab] [--noise-seed S]] [--quantize BITS [--group-size G]] [--spec run.json] [--out DIR] [--json]';
-
-function intFlag(flag: string, text: string | undefined, dflt: number, min: number): number {
-  const v = numberFlag(flag, text, dflt);
-  if (!Number.isInteger(v) || v < min) fail(`--${flag} must be an integer ≥ ${min}, got "${text}"`);
-  return v;
-}
 
 export const probeCommand: Command = {
   usage: USAGE,
@@ -43,12 +37,10 @@ export const probeCommand: Command = {
     ['--out DIR', 'also write each hook\'s probe as DIR/<hook>.safetensors (weight, bias, metadata)'],
   ],
   async run(argv) {
-    const args = argv.flatMap((a, i) => (a === '--position' && /^-\d+$/.test(argv[i + 1] ?? '') ? [] : i > 0 && argv[i - 1] === '--position' && /^-\d+$/.test(a) ? [`--position=${a}`] : [a]));
     const { values } = parseArgs({
-      args,
+      args: bindNegativePosition(argv),
       options: {
-        ...commonOptions(), path: { type: 'string' }, dataset: { type: 'string' }, 'text-column': { type: 'string' }, 'ids-column': { type: 'string' },
-        'label-column': { type: 'string' }, limit: { type: 'string' }, hooks: { type: 'string' }, position: { type: 'string' }, method: { type: 'string' },
+        ...commonOptions(), ...DATASET_OPTIONS, path: { type: 'string' }, hooks: { type: 'string' }, position: { type: 'string' }, method: { type: 'string' },
         C: { type: 'string' }, split: { type: 'string' }, 'test-fraction': { type: 'string' }, folds: { type: 'string' }, seed: { type: 'string' },
         positive: { type: 'string' }, bootstrap: { type: 'string' }, 'noise-prefix': { type: 'string' }, 'noise-letters': { type: 'string' },
         'noise-seed': { type: 'string' }, quantize: { type: 'string' }, 'group-size': { type: 'string' }, out: { type: 'string' },
@@ -56,12 +48,7 @@ export const probeCommand: Command = {
       },
       strict: true,
     });
-    const common = values as { model?: unknown; backend?: unknown };
-    if (typeof common.model !== 'string') fail(`--model DIR is required; usage: ${USAGE}`);
-    if (typeof values.dataset !== 'string') fail(`--dataset FILE is required; usage: ${USAGE}`);
-    const backend = common.backend;
-    if (backend !== 'wasm' && backend !== 'cpu') fail(`--backend must be wasm or cpu, got "${String(backend)}"`);
-    if (values['text-column'] && values['ids-column']) fail('give one of --text-column and --ids-column');
+    const { model: modelDir, dataset, backend } = datasetRunArgs(values, USAGE);
     const position = parsePosition(values.position);
     if (position === 'all') fail('--position all keeps every token; a probe reads one vector per row: use last, mean or an index');
     const method = (values.method ?? 'logistic') as ProbeMethod;
@@ -84,18 +71,10 @@ export const probeCommand: Command = {
       positive: values.positive ?? null, bootstrap: intFlag('bootstrap', values.bootstrap, 1000, 0), noise,
     };
     const spec = await runSpecArgs(values);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(values.dataset));
-    } catch {
-      return fail(`--dataset ${values.dataset} could not be read`);
-    }
-    const mapping: ColumnMapping | undefined = values['text-column'] || values['ids-column'] || values['label-column']
-      ? { ...(values['text-column'] ? { text: values['text-column'] } : {}), ...(values['ids-column'] ? { ids: values['ids-column'] } : {}), ...(values['label-column'] ? { label: values['label-column'] } : {}) }
-      : undefined;
-    const engine = await loadEngine(common.model, backend);
+    const file = await readDatasetArgs(values, dataset);
+    const engine = await loadEngine(modelDir, backend);
     const model = bits ? (await engine.quantize({ bits, groupSize: intFlag('group-size', values['group-size'], 0, 0) })).id : engine.model().id;
-    const ds = engine.datasetLoad(bytes, basename(values.dataset), mapping ? { mapping } : {});
+    const ds = engine.datasetLoad(file.bytes, file.name, file.opts);
     const r = await engine.analyze('probe', { model, run: { tokens: [], ...spec, model }, options: { ...options, dataset: ds.id } });
     if (typeof values.out === 'string') {
       try {
