@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test';
  * through SwiftShader. The production build is served by `vite preview`.
  */
 const PORT = Number(process.env['E2E_PORT'] ?? 4180);
+/** E2E_DIST: build into another folder, so several runs on one checkout do not overwrite each other's dist/. */
+const DIST = process.env['E2E_DIST'];
+const outDir = DIST ? ` --outDir ${DIST}` : '';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -23,7 +26,7 @@ export default defineConfig({
     viewport: { width: 1400, height: 900 },
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build${outDir} && npx vite preview${outDir} --port ${PORT} --strictPort`,
     url: `http://localhost:${PORT}`,
     timeout: 180_000,
     reuseExistingServer: false,
