@@ -194,6 +194,12 @@ export interface EngineApi {
    * expected_average_only_in factor; `path` stands for the folder's path when the files lack one.
    */
   saeLoad(model: string | undefined, files: File[], options?: { hook?: string; normScale?: number; path?: string }): Promise<SaeInfo>;
+  /**
+   * An SAE from a folder of a Hugging Face repo (`subfolder`: e.g. `blocks.8.hook_resid_pre`,
+   * `layer_12/width_16k/average_l0_82`, `layers.10`; '' for the top level), through the hub cache;
+   * the repo and folder stand for the path (Gemma Scope's hook, sparsify's hookpoint).
+   */
+  saeHubLoad(model: string | undefined, req: HubRequest, subfolder: string, options?: { hook?: string; normScale?: number }): Promise<SaeInfo>;
   artifactDrop(id: string): Promise<void>;
   memory(): Promise<MemoryReport>;
   /** Packed 16-bit WebGPU kernels vs a float64 CPU computation (workers/engine/kernels/selftest.ts); undefined off WebGPU. */

@@ -2,8 +2,9 @@
  * A local stand-in for the Hugging Face hub that serves its URL layout from fixture
  * folders: GET /api/models/{owner}/{name}/revision/{rev}?blobs=true and
  * GET|HEAD /{owner}/{name}/resolve/{rev}/{file} with HTTP Range support and CORS.
- * Repo `{anything}/{fixture}` maps to tests/fixtures/models/{fixture}; owner `gated`
- * requires `Authorization: Bearer hf_test_token`.
+ * Repo `{anything}/{fixture}` maps to tests/fixtures/models/{fixture}, and `saes/{fixture}` to
+ * tests/fixtures/sae/{fixture} with its subfolders listed as the hub does (`rfilename`
+ * `layer_2/width_64/params.npz`); owner `gated` requires `Authorization: Bearer hf_test_token`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
@@ -34,6 +35,16 @@ function cors(res: ServerResponse): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
+const SAE_ROOT = 'tests/fixtures/sae';
+
+/** Every file under `dir`, as paths relative to it ('a/b/c.json'). */
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    return e.isDirectory() ? listFiles(dir, rel) : [rel];
+  });
+}
+
 function handle(root: string, log: HubLog[], req: IncomingMessage, res: ServerResponse): void {
   cors(res);
   const url = new URL(req.url ?? '/', 'http://x');
@@ -46,7 +57,7 @@ function handle(root: string, log: HubLog[], req: IncomingMessage, res: ServerRe
     return;
   }
   const api = /^\/api\/models\/([\w.-]+)\/([\w.-]+)\/revision\/([\w.-]+)$/.exec(url.pathname);
-  const file = /^\/([\w.-]+)\/([\w.-]+)\/resolve\/([\w.-]+)\/([\w.-]+)$/.exec(url.pathname);
+  const file = /^\/([\w.-]+)\/([\w.-]+)\/resolve\/([\w.-]+)\/([\w./-]+)$/.exec(decodeURIComponent(url.pathname));
   const m = api ?? file;
   if (!m) {
     res.writeHead(404).end('not found');
@@ -57,10 +68,10 @@ function handle(root: string, log: HubLog[], req: IncomingMessage, res: ServerRe
     res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error":"gated"}');
     return;
   }
-  const dir = join(root, name);
+  const dir = join(owner === 'saes' ? SAE_ROOT : root, name);
   let files: string[];
   try {
-    files = readdirSync(dir);
+    files = listFiles(dir);
   } catch {
     res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"Repository not found"}');
     return;

@@ -166,6 +166,13 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
       const path = options.path ?? (set.label.startsWith('folder ') ? set.label.slice('folder '.length) : undefined);
       return addSae(engine.registry, set, { ...options, ...(path !== undefined ? { path } : {}) }, model);
     },
+    async saeHubLoad(model, req, subfolder, options = {}) {
+      await backend();
+      const cache = await platform.cache?.();
+      const r = await hubFileSet(req, { subfolder, ...(cache ? { cache } : {}) });
+      const folder = subfolder.replace(/^\/+|\/+$/g, '');
+      return addSae(engine.registry, r.files, { ...options, path: `${req.repo}${folder ? `/${folder}` : ''}` }, model);
+    },
     async artifactDrop(id) {
       engine.dropArtifact(id);
     },

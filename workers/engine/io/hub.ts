@@ -66,6 +66,41 @@ export interface HubLoadOptions {
   /** Without a cache: files up to this size are fetched whole, larger weights by range. */
   wholeFileBytes?: number;
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * Read the files directly inside this folder of the repo (an SAE release's
+   * `blocks.8.hook_resid_pre`, Gemma Scope's `layer_12/width_16k/average_l0_82`) instead of a
+   * checkpoint at the top level; the FileSet names them without the folder.
+   */
+  subfolder?: string;
+}
+
+/** Files an SAE folder may hold (MODELS.md "SAE formats"). */
+const SAE_FILES = ['cfg.json', 'sae_weights.safetensors', 'sparsity.safetensors', 'sae.safetensors', 'params.npz'];
+
+/** A repo folder path: segments of letters, digits, `._-`, no `..`. */
+function folderOk(folder: string): boolean {
+  return /^[\w.=-]+(\/[\w.=-]+)*$/.test(folder) && !folder.split('/').includes('..');
+}
+
+/** The listing's files this load reads, with the name the FileSet gives each. */
+function pickFiles(listing: HubListing, req: HubRequest, subfolder: string | undefined): { f: HubListing['files'][number]; name: string }[] {
+  if (subfolder === undefined) {
+    const wanted = listing.files.filter((f) => wantedFile(f.name));
+    if (!wanted.some((f) => f.name === 'config.json')) fail(`${req.repo} has no config.json at its top level`);
+    if (!wanted.some((f) => f.name.endsWith('.safetensors'))) fail(`${req.repo} has no .safetensors weights at its top level (PyTorch .bin files cannot be read in the browser)`);
+    return wanted.map((f) => ({ f, name: f.name }));
+  }
+  const folder = subfolder.replace(/^\/+|\/+$/g, '');
+  if (folder !== '' && !folderOk(folder)) fail(`"${subfolder}" is not a folder path of a repo (segments of letters, digits, . _ - =)`);
+  const prefix = folder === '' ? '' : `${folder}/`;
+  const inside = listing.files.filter((f) => f.name.startsWith(prefix) && !f.name.slice(prefix.length).includes('/'));
+  const picked = inside.filter((f) => SAE_FILES.includes(f.name.slice(prefix.length)));
+  if (picked.length === 0) {
+    const all = [...new Set(listing.files.filter((f) => f.name.startsWith(prefix)).map((f) => f.name.slice(prefix.length).split('/')[0] as string))];
+    const has = all.length === 0 ? '; no such folder' : `; it has ${all.slice(0, 8).join(', ')}${all.length > 8 ? ` and ${all.length - 8} more` : ''}`;
+    fail(`${req.repo}${folder ? `/${folder}` : ' (top level)'} holds no SAE files (${SAE_FILES.join(', ')})${has}`);
+  }
+  return picked.map((f) => ({ f, name: f.name.slice(prefix.length) }));
 }
 
 /** Streams one file into the cache, checking its size (and LFS SHA-256 when known). */
@@ -104,19 +139,17 @@ async function download(url: string, f: HubListing['files'][number], key: string
  */
 export async function hubFileSet(req: HubRequest, o: HubLoadOptions = {}): Promise<{ files: FileSet; sha: string; fromCache: number }> {
   const listing = await listHubRepo(req, o.signal);
-  const wanted = listing.files.filter((f) => wantedFile(f.name));
-  if (!wanted.some((f) => f.name === 'config.json')) fail(`${req.repo} has no config.json at its top level`);
-  if (!wanted.some((f) => f.name.endsWith('.safetensors'))) fail(`${req.repo} has no .safetensors weights at its top level (PyTorch .bin files cannot be read in the browser)`);
+  const wanted = pickFiles(listing, req, o.subfolder);
   const sources = new Map<string, ByteSource>();
-  const total = wanted.reduce((s, f) => s + Math.max(0, f.size), 0);
+  const total = wanted.reduce((s, w) => s + Math.max(0, w.f.size), 0);
   let done = 0;
   let fromCache = 0;
   const onBytes = (n: number): void => {
     done += n;
     o.onProgress?.({ phase: 'download', bytesDone: done, bytesTotal: total, tensorsDone: 0, tensorsTotal: 0 });
   };
-  for (const f of wanted) {
-    const url = `${req.endpoint}/${req.repo}/resolve/${listing.sha}/${f.name}`;
+  for (const { f, name } of wanted) {
+    const url = `${req.endpoint}/${req.repo}/resolve/${listing.sha}/${f.name.split('/').map(encodeURIComponent).join('/')}`;
     if (o.cache) {
       const key = hubKey(req.repo, listing.sha, f.name);
       let blob = await o.cache.get(key);
@@ -126,19 +159,20 @@ export async function hubFileSet(req: HubRequest, o: HubLoadOptions = {}): Promi
       } else {
         blob = await download(url, f, key, req, o, onBytes);
       }
-      sources.set(f.name, blobSource(blob, f.name));
+      sources.set(name, blobSource(blob, name));
       continue;
     }
     if (f.size >= 0 && f.size > (o.wholeFileBytes ?? WHOLE_FILE_BYTES) && f.name.endsWith('.safetensors')) {
-      sources.set(f.name, urlSource(url, f.name, f.size, { headers: headers(req), signal: o.signal ?? null }));
+      sources.set(name, urlSource(url, name, f.size, { headers: headers(req), signal: o.signal ?? null }));
       continue;
     }
     const res = await fetch(url, { headers: headers(req), signal: o.signal ?? null });
     if (!res.ok) fail(`downloading ${f.name} from ${req.repo} failed: HTTP ${res.status}`);
     const bytes = new Uint8Array(await res.arrayBuffer());
     onBytes(bytes.byteLength);
-    sources.set(f.name, bufferSource(bytes, f.name));
+    sources.set(name, bufferSource(bytes, name));
   }
-  const label = `${req.repo}@${listing.sha.slice(0, 12)}`;
+  const folder = o.subfolder?.replace(/^\/+|\/+$/g, '');
+  const label = `${req.repo}${folder ? `/${folder}` : ''}@${listing.sha.slice(0, 12)}`;
   return { sha: listing.sha, fromCache, files: { label, names: () => [...sources.keys()], open: (n) => sources.get(n) } };
 }
