@@ -345,6 +345,20 @@ def main():
                   "b_enc": torch.randn(256, generator=gd, dtype=DT) * 0.1 - 0.1,
                   "b_dec": torch.zeros(128, dtype=DT)}, "arch": "standard", "bdec_in": True, "norm": "none", "k": None}
     write_saelens(os.path.join(FIX, "demo", "blocks.3.hook_resid_post"), demo, "blocks.3.hook_resid_post")
+    # The same for the other two formats the page must open: a Gemma Scope params.npz (JumpReLU,
+    # hook from the path) at layer 2 and a sparsify TopK hookpoint folder at layer 4.
+    gg = torch.Generator().manual_seed(78)
+    gsd = {"W_enc": torch.randn(128, 256, generator=gg, dtype=DT) / math.sqrt(128),
+           "W_dec": torch.randn(256, 128, generator=gg, dtype=DT) / math.sqrt(128),
+           "b_enc": torch.randn(256, generator=gg, dtype=DT) * 0.1,
+           "b_dec": torch.zeros(128, dtype=DT), "threshold": torch.rand(256, generator=gg, dtype=DT) * 0.5}
+    write_gemma_scope(os.path.join(FIX, "demo-gemma-scope-res", "layer_2", "width_256", "average_l0_40"), {"w": gsd})
+    gp = torch.Generator().manual_seed(79)
+    spd = {"W_enc": torch.randn(128, 512, generator=gp, dtype=DT) / math.sqrt(128),
+           "W_dec": torch.randn(512, 128, generator=gp, dtype=DT) / math.sqrt(128),
+           "b_enc": torch.randn(512, generator=gp, dtype=DT) * 0.1,
+           "b_dec": torch.zeros(128, dtype=DT)}
+    write_sparsify(os.path.join(FIX, "demo-sparsify", "layers.4"), {"w": spd, "k": 16})
 
     # CE-loss score on the prompt: clean, reconstruction spliced (no error term), hook zeroed.
     def ce_of(z):

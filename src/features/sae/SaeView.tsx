@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { editSaeFeature, loadSaeFiles, refreshSae, saeIntervention, selectSaeFeature, useSae } from '../../state/sae';
+import { editSaeFeature, refreshSae, saeIntervention, selectSaeFeature, useSae } from '../../state/sae';
 import { useStore } from '../../state/store';
+import { SaeSources } from './SaeSources';
 import './sae.css';
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
@@ -15,18 +16,17 @@ export function SaeView() {
   const model = useStore((s) => s.model);
   const run = useStore((s) => s.run);
   const ivs = useStore((s) => s.interventions);
-  const { info, result, runId, feature, busy, error } = useSae();
-  const [hook, setHook] = useState('');
-  const [scale, setScale] = useState('');
+  const sae = useSae();
+  // SAEs of a model that was replaced were dropped with it in the engine: not shown as if current.
+  const mine = sae.model !== null && sae.model === model?.modelId;
+  const info = mine ? sae.info : null;
+  const result = mine ? sae.result : null;
+  const { runId, feature, busy, error } = sae;
   const [value, setValue] = useState('5');
   const runNow = run?.runId;
   useEffect(() => {
     if (info && runNow !== undefined && runNow !== runId) void refreshSae();
   }, [info, runNow, runId]);
-  const load = (files: File[]): void => {
-    const s = Number(scale);
-    void loadSaeFiles(files, hook.trim() || undefined, scale.trim() !== '' && Number.isFinite(s) ? s : undefined);
-  };
   const tokens = run?.tokens ?? [];
   const acts = result?.featureActs;
   const maxAct = acts ? Math.max(1e-9, ...acts) : 1;
@@ -37,12 +37,8 @@ export function SaeView() {
     <section className="sae-view" data-testid="sae-view">
       <h2>SAE features</h2>
       {!model && <p>Load a model first: an SAE belongs to the model it was trained on.</p>}
-      <div className="sae-load">
-        <label>SAE folder <input type="file" data-testid="sae-folder" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; load(f); }} /></label>
-        <label>or files <input type="file" multiple data-testid="sae-files" onChange={(e) => { const f = Array.from(e.target.files ?? []); e.target.value = ''; load(f); }} /></label>
-        <label>hook (optional) <input data-testid="sae-hook" placeholder="blocks.12.hook_resid_post" value={hook} onChange={(e) => setHook(e.target.value)} /></label>
-        <label>norm scale (expected_average_only_in) <input data-testid="sae-norm-scale" size={6} value={scale} onChange={(e) => setScale(e.target.value)} /></label>
-      </div>
+      {model && <SaeSources />}
+      {model && sae.info && !mine && <p className="sae-note" data-testid="sae-gone">The SAE{sae.loaded.length > 1 ? 's' : ''} loaded before belonged to another model (unloaded with it); load one made for this model ({model.source}).</p>}
       {busy && <p data-testid="sae-busy">working…</p>}
       {error && <p className="error" data-testid="sae-error">{error}</p>}
       {info && (

@@ -154,6 +154,8 @@ export async function loadSae(files: FileSet, o: SaeLoadOptions = {}): Promise<S
     if (!(Number.isFinite(o.normScale) && o.normScale > 0)) fail(`${where}: the norm scale must be a positive number, got ${o.normScale}`);
     s = o.normScale;
   }
+  // sparsify names the hookpoint only by its folder: loose files have none.
+  if (o.hook === undefined && spec.format === 'sparsify' && !/^[\w.]+$/.test(spec.sourceHook)) fail(`${where}: a sparsify SAE's hookpoint is its folder's name (e.g. layers.10) and these files came without it; drop the folder, or give the hook (e.g. blocks.10.hook_resid_post)`);
   const hook = strataHook(o.hook ?? spec.sourceHook);
   const up = (h: Host, shape: number[], scale = 1): tf.Tensor => tf.tensor(scale === 1 ? h.data : h.data.map((x) => x * scale), shape);
   const scal = vector(t.get('scaling_factor'), dSae, 'scaling_factor', where, true);
