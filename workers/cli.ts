@@ -13,6 +13,7 @@ import { probeCommand } from './node/probe-command';
 import { latentCommand } from './node/latent-command';
 import { residualCommand } from './node/residual-command';
 import { saeCommand } from './node/sae-command';
+import { saeProbeCommand } from './node/sae-probe-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
 import { traceCommand } from './node/trace-command';
 import { onClosedPipe, oneLineErrors } from './node/process-guard';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   probe: probeCommand,
   cka: ckaCommand,
   sae: saeCommand,
+  'sae-probe': saeProbeCommand,
   latent: latentCommand,
 };
 

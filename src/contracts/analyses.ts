@@ -7,6 +7,7 @@ import type { AttentionOptions, AttentionResult } from './attention';
 import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
 import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { SaeOptions, SaeResult } from './sae';
+import type { SaeProbeOptions, SaeProbeProgress, SaeProbeResult } from './sae-probe';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { LatentOptions, LatentProgress, LatentResult } from './latent';
@@ -36,6 +37,7 @@ export interface AnalysisMap {
   'probe-score': { options: ProbeScoreOptions; result: ProbeScoreResult; progress: never };
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
   sae: { options: SaeOptions; result: SaeResult; progress: never };
+  'sae-probe': { options: SaeProbeOptions; result: SaeProbeResult; progress: SaeProbeProgress };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
 }
 

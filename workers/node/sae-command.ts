@@ -12,7 +12,7 @@ import { runSpecArgs } from './spec-file';
 const USAGE = 'strata sae --model DIR --sae PATH (--prompt TEXT | --ids 1,2,3) [--topk K] [--path 0,1,1,3] [--hook NAME] [--norm-scale S] [--ce] [--spec run.json] [--backend wasm|cpu] [--json]';
 
 /** An SAE folder, or one file of it (params.npz) standing for its folder. */
-async function saeFiles(path: string): Promise<{ files: FileSet; label: string }> {
+export async function saeFiles(path: string): Promise<{ files: FileSet; label: string }> {
   let st;
   try {
     st = await stat(path);

@@ -8,6 +8,7 @@ import { attentionAnalysis } from './attention';
 import { chainSearchAnalysis } from './chain-search';
 import { ckaAnalysis } from './cka';
 import { saeAnalysis } from './sae';
+import { saeProbeAnalysis } from './sae-probe';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
 import { latentAnalysis } from './latent';
@@ -38,5 +39,6 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'probe-score': probeScoreAnalysis,
   cka: ckaAnalysis,
   sae: saeAnalysis,
+  'sae-probe': saeProbeAnalysis,
   latent: latentAnalysis,
 };
