@@ -84,7 +84,9 @@ async function expectSameAsNode(page: Page, dir: string, hook: string, o: { hook
   for (const t of [0, T - 1]) {
     const first = await page.getByTestId(`sae-feat-${t}-0`).textContent();
     expect(Number(first?.split(':')[0]), `top feature at ${t}`).toBe(ref.topIds[t]?.[0]);
-    expect(Math.abs(Number(first?.split(':')[1]) - (ref.topActs[t]?.[0] as number))).toBeLessThanOrEqual(Math.max(2e-3, 2e-3 * (ref.topActs[t]?.[0] as number)));
+    // The button shows 3 significant digits (±0.5 in the third: ≤ 5e-3 relative), plus f32 GPU-vs-wasm differences.
+    const want = ref.topActs[t]?.[0] as number;
+    expect(Math.abs(Number(first?.split(':')[1]) - want)).toBeLessThanOrEqual(6e-3 * Math.abs(want) + 1e-3);
   }
 }
 
