@@ -7,6 +7,7 @@ import type { AttentionOptions, AttentionResult } from './attention';
 import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
 import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { SaeOptions, SaeResult } from './sae';
+import type { SaeDatasetOptions, SaeDatasetProgress, SaeDatasetResult, SaeFeatureOptions, SaeFeatureResult, SaeSearchOptions, SaeSearchResult } from './sae-dataset';
 import type { SaeProbeOptions, SaeProbeProgress, SaeProbeResult } from './sae-probe';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
@@ -37,6 +38,9 @@ export interface AnalysisMap {
   'probe-score': { options: ProbeScoreOptions; result: ProbeScoreResult; progress: never };
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
   sae: { options: SaeOptions; result: SaeResult; progress: never };
+  'sae-dataset': { options: SaeDatasetOptions; result: SaeDatasetResult; progress: SaeDatasetProgress };
+  'sae-feature': { options: SaeFeatureOptions; result: SaeFeatureResult; progress: never };
+  'sae-search': { options: SaeSearchOptions; result: SaeSearchResult; progress: SaeDatasetProgress };
   'sae-probe': { options: SaeProbeOptions; result: SaeProbeResult; progress: SaeProbeProgress };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
 }

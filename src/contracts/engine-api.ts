@@ -125,7 +125,7 @@ export type DatasetSource =
   /** `builtin`: the set's index entry (public/datasets/index.json): its mapping, source, licence and line format apply. */
   | { kind: 'url'; url: string; name: string; builtin?: BuiltinDataset };
 
-export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations' | 'probe' | 'sae';
+export type ArtifactKind = 'tuned-lens' | 'dataset' | 'activations' | 'probe' | 'sae' | 'sae-stats';
 
 export interface ArtifactInfo {
   id: string;

@@ -12,6 +12,7 @@ import type { ActivationSet } from './artifacts/activation-set';
 import type { Probe } from './artifacts/probe';
 import type { Dataset } from './datasets';
 import { disposeSae, saeBytes, type Sae } from './artifacts/sae';
+import type { SaeStats } from './artifacts/sae-stats';
 import { saeSplicer } from './artifacts/sae-splice';
 import { fail } from './errors';
 import { disposeTunedLens, type TunedLens, type TunedLensInfo } from './analyses/tuned-lens';
@@ -36,7 +37,8 @@ export type Artifact =
   | { id: string; kind: 'sae'; model: string; label: string; sae: Sae }
   | { id: string; kind: 'dataset'; label: string; dataset: Dataset }
   | { id: string; kind: 'activations'; model: string; label: string; set: ActivationSet }
-  | { id: string; kind: 'probe'; model: string; label: string; probe: Probe };
+  | { id: string; kind: 'probe'; model: string; label: string; probe: Probe }
+  | { id: string; kind: 'sae-stats'; model: string; label: string; stats: SaeStats };
 
 type KindOf<K extends Artifact['kind']> = Extract<Artifact, { kind: K }>;
 
@@ -173,7 +175,7 @@ export class Registry {
 
   artifactInfo(a: Artifact): ArtifactInfo {
     const bytes = a.kind === 'tuned-lens' ? [...a.lens.weights, ...a.lens.biases].reduce((s, t) => s + t.size * 4, 0)
-      : a.kind === 'sae' ? saeBytes(a.sae)
+      : a.kind === 'sae' ? saeBytes(a.sae) : a.kind === 'sae-stats' ? a.stats.bytes
       : a.kind === 'dataset' ? datasetBytes(a.dataset) : a.kind === 'probe' ? (a.probe.weight.length + a.probe.bias.length) * 4 : a.set.bytes;
     return { id: a.id, kind: a.kind, label: a.label, bytes, ...(a.kind !== 'dataset' ? { model: a.model } : {}) };
   }

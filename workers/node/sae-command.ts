@@ -7,9 +7,11 @@ import { fail } from '../engine/errors';
 import type { FileSet } from '../engine/io/source';
 import { COMMON_FLAGS, commonOptions, fmt, loadPrompts, numberFlag, promptArgs, type Command } from './cli-args';
 import { dirFileSet, pathSource } from './fs-source';
+import { DATASET_OPTIONS } from './dataset-args';
+import { saeDatasetMode } from './sae-dataset-mode';
 import { runSpecArgs } from './spec-file';
 
-const USAGE = 'strata sae --model DIR --sae PATH (--prompt TEXT | --ids 1,2,3) [--topk K] [--path 0,1,1,3] [--hook NAME] [--norm-scale S] [--ce] [--spec run.json] [--backend wasm|cpu] [--json]';
+const USAGE = 'strata sae --model DIR --sae PATH (--prompt TEXT | --ids 1,2,3 | --dataset FILE [--limit N] [--feature F]) [--topk K] [--path 0,1,1,3] [--hook NAME] [--norm-scale S] [--ce] [--spec run.json] [--backend wasm|cpu] [--json]';
 
 /** An SAE folder, or one file of it (params.npz) standing for its folder. */
 export async function saeFiles(path: string): Promise<{ files: FileSet; label: string }> {
@@ -37,13 +39,16 @@ export const saeCommand: Command = {
     ['--hook NAME', 'the hook the SAE reads, overriding its files (needed for Gemma Scope when the path does not say)'],
     ['--ce', 'also the CE-loss score on the prompt: clean, reconstruction spliced, hook zeroed (nats; no position masked)'],
     ['--norm-scale S', 'input scale for normalize_activations expected_average_only_in (s = √d_in / E‖x‖; not in cfg.json)'],
+    ['--dataset FILE', 'instead of a prompt: scan a dataset (CSV, TSV, JSON, JSONL, TXT) for the set metrics (L0, FVE, cos, dead, density)'],
+    ['--limit N / --feature F', 'with --dataset: only the first N rows; also print feature F\'s dashboard (top contexts, quantiles, histogram)'],
   ],
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { ...commonOptions(), path: { type: 'string' }, sae: { type: 'string' }, topk: { type: 'string' }, hook: { type: 'string' }, 'norm-scale': { type: 'string' }, ce: { type: 'boolean', default: false } },
+      options: { ...commonOptions(), ...DATASET_OPTIONS, feature: { type: 'string' }, path: { type: 'string' }, sae: { type: 'string' }, topk: { type: 'string' }, hook: { type: 'string' }, 'norm-scale': { type: 'string' }, ce: { type: 'boolean', default: false } },
       strict: true,
     });
+    if (values.dataset !== undefined) return saeDatasetMode(values, USAGE);
     const pa = promptArgs(values, `usage: ${USAGE}`);
     if (typeof values.sae !== 'string') fail(`--sae PATH is required; usage: ${USAGE}`);
     const topk = values.topk === undefined ? 8 : Number(values.topk);

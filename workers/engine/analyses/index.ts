@@ -8,6 +8,8 @@ import { attentionAnalysis } from './attention';
 import { chainSearchAnalysis } from './chain-search';
 import { ckaAnalysis } from './cka';
 import { saeAnalysis } from './sae';
+import { saeDatasetAnalysis } from './sae-dataset';
+import { saeFeatureAnalysis, saeSearchAnalysis } from './sae-feature';
 import { saeProbeAnalysis } from './sae-probe';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
@@ -39,6 +41,9 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'probe-score': probeScoreAnalysis,
   cka: ckaAnalysis,
   sae: saeAnalysis,
+  'sae-dataset': saeDatasetAnalysis,
+  'sae-feature': saeFeatureAnalysis,
+  'sae-search': saeSearchAnalysis,
   'sae-probe': saeProbeAnalysis,
   latent: latentAnalysis,
 };

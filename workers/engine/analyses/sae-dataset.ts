@@ -1,0 +1,178 @@
+/**
+ * `sae-dataset` (METHODS §9.3, §9.4): a dataset's rows under the request's run spec
+ * (path, interventions) through a loaded SAE, every token except position 0 when it
+ * holds the BOS token. Nothing [T, d_sae] is read back: per batch only [d_sae, k] top-k
+ * tables and a few sums.
+ *
+ * Pass 1 (on the device, accumulated across batches): per feature fires = Σ 1[z > 0],
+ * sum = Σ z, max = max z; per feature the top N (row, position, z) by tf.topk over the
+ * batch's positions, merged on the host. Whole-set sums read back per batch and summed
+ * in float64 on the host: SSE = Σ‖x − x̂‖², Σ‖x‖², Σx, Σ cos(x, x̂), so
+ *   FVE = 1 − SSE / (Σ‖x‖² − N‖x̄‖²),  x̄ = Σx / N,   L0 = Σ fires / N,
+ *   dead = #{f : fires_f = 0}, density_f = fires_f / N.
+ * Pass 2 (exact, needs each max): bin b = min(49, ⌊50 z / max_f⌋) of every z > 0, counted
+ * per feature on the device; and per quantile group q = ⌊b / 10⌋ the largest few examples.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SAE_DATASET_DEFAULTS, SAE_HIST_BINS, SAE_QUANTILES, type SaeDatasetResult, type SaeFeatureStat } from '../../../src/contracts/sae-dataset';
+import type { Sae } from '../artifacts/sae';
+import { batchInput, firstPosition, histBins, mergeTop, statsBytes, topTable, type SaeStats } from '../artifacts/sae-stats';
+import { fail } from '../errors';
+import type { ModelEntry, Registry } from '../registry';
+import { defineAnalysis } from './analysis';
+import { datasetRows, runRowBatches } from './dataset-rows';
+import { hookWidthOf, saeRunHook } from './sae';
+import { saeEncode, saeForward } from './sae-encode';
+
+/** The SAE artifact, checked to belong to the model. */
+export function saeFor(registry: Registry, m: ModelEntry, id: string, what: string): Sae {
+  if (!id) fail(`${what}: give the SAE artifact id (load one first)`);
+  const a = registry.artifact('sae', id);
+  if (a.model !== m.id) fail(`SAE ${id} belongs to model ${a.model}, not to ${m.id}`);
+  return a.sae;
+}
+
+/** The run's hook the SAE reads along `path`, checked against d_in. */
+export function saeHookOn(sae: Sae, m: ModelEntry, path: number[]): { hook: string; width: number } {
+  const hook = saeRunHook(sae.info.hook, path);
+  const width = hookWidthOf(m.model, hook, path);
+  if (width !== sae.info.dIn) fail(`the SAE's d_in is ${sae.info.dIn} (${sae.info.sourceHook}) but this model's ${hook} is ${width} wide: the SAE was made for another model or hook`);
+  return { hook, width };
+}
+
+/** Histogram of log10(density) of the features that fired: 20 bins from log10(1/N) (rounded down to a half decade) to 0. */
+export function densityHistogram(fires: Float64Array, tokens: number): { edges: number[]; counts: number[] } {
+  const lo = Math.min(-0.5, Math.floor(2 * Math.log10(1 / Math.max(tokens, 1))) / 2);
+  const B = 20;
+  const edges = Array.from({ length: B + 1 }, (_, i) => lo + (i * -lo) / B);
+  const counts = new Array<number>(B).fill(0);
+  for (const c of fires) if (c > 0) counts[Math.min(B - 1, Math.floor(((Math.log10(c / tokens) - lo) / -lo) * B))]! += 1;
+  return { edges, counts };
+}
+
+function featureStat(s: Pick<SaeStats, 'fires' | 'max' | 'sum' | 'tokens'>, id: number): SaeFeatureStat {
+  const fires = s.fires[id] as number;
+  return { id, fires, density: s.tokens > 0 ? fires / s.tokens : 0, max: s.max[id] as number, meanActive: fires > 0 ? (s.sum[id] as number) / fires : 0 };
+}
+export { featureStat };
+
+const NOTE = 'BOS at position 0 left out; histograms and quantile groups from a second pass once each feature\'s max is known (exact); quantile examples are the largest few in each interval (SAEDashboard samples 5 at random)';
+
+export const saeDatasetAnalysis = defineAnalysis({
+  name: 'sae-dataset',
+  defaults: SAE_DATASET_DEFAULTS,
+  async run(ctx, o): Promise<SaeDatasetResult> {
+    const t0 = Date.now();
+    const m = ctx.model;
+    const sae = saeFor(ctx.registry, m, o.sae, 'sae-dataset');
+    for (const [k, v] of [['topN', o.topN], ['perQuantile', o.perQuantile]] as const) if (!(Number.isInteger(v) && v >= 1 && v <= 1000)) fail(`sae-dataset: ${k} must be an integer in 1..1000, got ${v}`);
+    const { dataset, ids, path, interventions } = datasetRows(ctx.registry, m, ctx.ref, o.dataset, o.limit, 'sae-dataset');
+    const { hook, width } = saeHookOn(sae, m, path);
+    const dSae = sae.info.dSae;
+    const bos = m.bosId;
+    const keep = (i: number, j: number): boolean => j >= firstPosition(ids[i] as number[], bos);
+    const batchRun = { path, interventions, capture: [hook], batchTokens: o.batchTokens, signal: ctx.signal, what: 'the SAE scan' };
+
+    // Pass 1: counts, sums, max on the device; top-N merged on the host; set sums in float64.
+    const top = topTable(dSae, o.topN);
+    let acc: tf.Tensor1D[] = [tf.zeros([dSae]), tf.zeros([dSae]), tf.zeros([dSae])]; // fires, sum, max
+    let N = 0;
+    let sse = 0;
+    let ssx = 0;
+    let cosSum = 0;
+    const sx = new Float64Array(width);
+    let batched: boolean;
+    try {
+      batched = await runRowBatches(ctx.registry, m, ids, { ...batchRun, progress: (p) => ctx.progress({ ...p, pass: 1 }) }, async (g, fw) => {
+        const { x, rowOf, posOf } = batchInput(fw, hook, width, g, ids, keep);
+        const n = rowOf.length;
+        if (n === 0) return void x.dispose();
+        const k = Math.min(o.topN, n);
+        const outs = tf.tidy(() => {
+          const { z, recon } = saeForward(sae, x); // [n, dSae], [n, d_in]
+          const { values, indices } = tf.topk(tf.transpose(z), k); // [dSae, k]
+          const err = tf.sub(x, recon);
+          const cos = tf.div(tf.sum(tf.mul(x, recon), 1), tf.maximum(tf.mul(tf.norm(x, 'euclidean', 1), tf.norm(recon, 'euclidean', 1)), 1e-12));
+          const next = [tf.add(acc[0] as tf.Tensor1D, tf.sum(tf.cast(tf.greater(z, 0), 'float32'), 0)), tf.add(acc[1] as tf.Tensor1D, tf.sum(z, 0)), tf.maximum(acc[2] as tf.Tensor1D, tf.max(z, 0))];
+          return { values, indices, sums: [tf.sum(tf.square(err)), tf.sum(tf.square(x)), tf.sum(cos), tf.sum(x, 0)], next };
+        });
+        x.dispose();
+        tf.dispose(acc);
+        acc = outs.next as tf.Tensor1D[];
+        try {
+          const [v, i, a, b, c, d] = await Promise.all([outs.values, outs.indices, ...outs.sums].map((t) => t.data()));
+          mergeTop(top, v as Float32Array, i as Int32Array, k, rowOf, posOf);
+          sse += (a as Float32Array)[0] as number;
+          ssx += (b as Float32Array)[0] as number;
+          cosSum += (c as Float32Array)[0] as number;
+          (d as Float32Array).forEach((s, j) => (sx[j] = (sx[j] as number) + s));
+          N += n;
+        } finally {
+          tf.dispose([outs.values, outs.indices, ...outs.sums]);
+        }
+      });
+    } catch (e) {
+      tf.dispose(acc);
+      throw e;
+    }
+    const [firesF, sumF, maxF] = await Promise.all(acc.map((t) => t.data()));
+    tf.dispose(acc);
+    if (N === 0) fail(`sae-dataset: the rows of ${dataset.info.name} hold no token besides BOS`);
+    const fires = Float64Array.from(firesF as Float32Array);
+    const sum = Float64Array.from(sumF as Float32Array);
+    const max = Float32Array.from(maxF as Float32Array);
+
+    // Pass 2: per-feature 50-bin histograms and quantile-group examples.
+    const quantiles = Array.from({ length: SAE_QUANTILES }, () => topTable(dSae, o.perQuantile));
+    const maxSafe = tf.tensor1d(Array.from(max, (v) => (v > 0 ? v : 1)));
+    let hist: tf.Tensor2D = tf.zeros([SAE_HIST_BINS, dSae]);
+    const per = SAE_HIST_BINS / SAE_QUANTILES;
+    try {
+      await runRowBatches(ctx.registry, m, ids, { ...batchRun, progress: (p) => ctx.progress({ ...p, pass: 2 }) }, async (g, fw) => {
+        const { x, rowOf, posOf } = batchInput(fw, hook, width, g, ids, keep);
+        const n = rowOf.length;
+        if (n === 0) return void x.dispose();
+        const k = Math.min(o.perQuantile, n);
+        const outs = tf.tidy(() => {
+          const z = saeEncode(sae, x).z; // [n, dSae]
+          const bins = histBins(z, maxSafe);
+          const on = tf.greater(z, 0);
+          const h = tf.stack(Array.from({ length: SAE_HIST_BINS }, (_, b) => tf.sum(tf.cast(tf.logicalAnd(on, tf.equal(bins, b)), 'float32'), 0))); // [50, dSae]
+          const q = tf.floorDiv(bins, per);
+          const tops = Array.from({ length: SAE_QUANTILES }, (_, j) => tf.topk(tf.transpose(tf.where(tf.logicalAnd(on, tf.equal(q, j)), z, tf.fill(z.shape, -1))), k));
+          return { next: tf.add(hist, h) as tf.Tensor2D, tops: tops.flatMap((t) => [t.values, t.indices]) };
+        });
+        x.dispose();
+        hist.dispose();
+        hist = outs.next;
+        try {
+          const got = await Promise.all(outs.tops.map((t) => t.data()));
+          quantiles.forEach((t, j) => mergeTop(t, got[2 * j] as Float32Array, got[2 * j + 1] as Int32Array, k, rowOf, posOf));
+        } finally {
+          tf.dispose(outs.tops);
+        }
+      });
+      const hv = (await hist.data()) as Float32Array;
+      const histF = new Float64Array(dSae * SAE_HIST_BINS);
+      for (let b = 0; b < SAE_HIST_BINS; b++) for (let f = 0; f < dSae; f++) histF[f * SAE_HIST_BINS + b] = hv[b * dSae + f] as number;
+
+      const mean2 = sx.reduce((s, v) => s + v * v, 0) / N;
+      const sst = ssx - mean2;
+      const body: Omit<SaeStats, 'bytes'> = { sae: o.sae, dataset: o.dataset, datasetName: dataset.info.name, limit: o.limit, path, interventions, hook, dSae, ids, bosId: bos, tokens: N, fires, max, sum, top, quantiles, hist: histF };
+      const stats: SaeStats = { ...body, bytes: statsBytes(body) };
+      const a = ctx.registry.addArtifact({ kind: 'sae-stats', model: m.id, label: `SAE ${o.sae} · ${dataset.info.name} · ${N} tokens`, stats });
+      const dead = fires.reduce((s, c) => s + (c === 0 ? 1 : 0), 0);
+      const allIds = Array.from({ length: dSae }, (_, f) => f);
+      const pick = (key: (f: number) => number): SaeFeatureStat[] => [...allIds].sort((p, q2) => key(q2) - key(p) || p - q2).slice(0, 50).map((f) => featureStat(stats, f));
+      return {
+        artifact: a.id, hook, dSae, rows: ids.length, tokens: N, bosSkipped: ids.filter((r) => firstPosition(r, bos) === 1).length,
+        l0: fires.reduce((s, c) => s + c, 0) / N, fve: sst > 0 ? 1 - sse / sst : NaN, cos: cosSum / N, dead, deadFraction: dead / dSae,
+        density: densityHistogram(fires, N), topByDensity: pick((f) => fires[f] as number), topByMax: pick((f) => max[f] as number),
+        seconds: (Date.now() - t0) / 1000, batched, note: NOTE,
+      };
+    } finally {
+      maxSafe.dispose();
+      hist.dispose();
+    }
+  },
+});
