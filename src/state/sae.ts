@@ -10,6 +10,7 @@ import type { HubRequest } from '../contracts/engine-api';
 import type { Intervention } from '../contracts/run';
 import type { SaeInfo, SaeResult } from '../contracts/sae';
 import { engine } from '../services/engine';
+import { refreshMemory } from './engine';
 import { message } from './job';
 import { rerunPrompt } from './run';
 import { get, set } from './store';
@@ -43,6 +44,7 @@ export async function addLoadedSae(info: SaeInfo, model: string): Promise<void> 
   const prev = getSae();
   const loaded = prev.model === model ? prev.loaded.filter((s) => s.id !== info.id) : [];
   setSae({ loaded: [...loaded, info], info, model, result: null, runId: null, feature: null, busy: false, error: null });
+  void refreshMemory();
   await refreshSae();
 }
 
@@ -84,7 +86,7 @@ export async function dropSae(id: string): Promise<void> {
   const rest = loaded.filter((s) => s.id !== id);
   const next = info?.id === id ? rest[rest.length - 1] ?? null : info;
   setSae({ loaded: rest, info: next, ...(info?.id === id ? { result: null, runId: null, feature: null } : {}) });
-  void engine.call((e) => e.artifactDrop(id)).catch(() => undefined);
+  void engine.call((e) => e.artifactDrop(id)).then(refreshMemory, () => undefined);
   const ivs = get().interventions;
   if (ivs.some((iv) => iv.kind === 'sae' && iv.sae?.id === id)) {
     set({ interventions: ivs.filter((iv) => !(iv.kind === 'sae' && iv.sae?.id === id)) });
