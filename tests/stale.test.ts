@@ -7,7 +7,7 @@ import { initialState, type CurrentRun, type State } from '../src/state/store';
 function model(layers: number, id = 'm1', heads = 4, vocab = 100): LoadSummary {
   return {
     modelId: id, files: [], source: 'demo', hasTokenizer: true,
-    info: { arch: 'llama', layers, dModel: 8, heads, kvHeads: heads, headDim: 2, vocab, params: 1, dtypes: ['F32'], deviceBytes: 4, tiedEmbeddings: false, parallelResidual: false, contextLength: 256 },
+    info: { arch: 'llama', layers, dModel: 8, heads, kvHeads: heads, headDim: 2, vocab, params: 1, dtypes: ['F32'], deviceBytes: 4, bytesPerParam: 4, tiedEmbeddings: false, parallelResidual: false, contextLength: 256 },
   };
 }
 

@@ -114,10 +114,12 @@ export type ProgressFn = (p: LoadProgress) => void;
 
 /** Where a checkpoint comes from. */
 export type LoadSource =
-  | { kind: 'files'; files: File[]; expect?: Fingerprint }
+  | { kind: 'files'; files: File[]; expect?: Fingerprint; halve?: boolean }
   /** A checkpoint served over HTTP at `base` (the embedded demo). */
-  | { kind: 'url'; base: string; label: string }
-  | { kind: 'hub'; req: HubRequest };
+  | { kind: 'url'; base: string; label: string; halve?: boolean }
+  | { kind: 'hub'; req: HubRequest; halve?: boolean };
+// `halve`: on WebGPU, F32 linear maps and (un)embeddings are kept as F16 on the device
+// ("halve memory"); F16/BF16 checkpoints stay 16-bit there without it. Ignored elsewhere.
 
 /** Where a dataset comes from: bytes the page read, or a URL (built-in sets are served with the site). */
 export type DatasetSource =

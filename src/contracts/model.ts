@@ -12,8 +12,10 @@ export interface ModelInfo {
   params: number;
   /** dtypes found on disk, e.g. ["BF16"]. */
   dtypes: string[];
-  /** Bytes the weights occupy on the device (f32 after widening). */
+  /** Bytes the weights occupy on the device (f32 after widening; 16-bit weights packed two to a word on WebGPU). */
   deviceBytes: number;
+  /** deviceBytes / params: 4 for f32 weights, ≈2 when the matrices stay 16-bit on the device. */
+  bytesPerParam: number;
   tiedEmbeddings: boolean;
   /** True when attention and MLP read the same residual (GPT-NeoX `use_parallel_residual`). */
   parallelResidual: boolean;

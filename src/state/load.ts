@@ -58,16 +58,19 @@ export function loadDemo(opts: LoadOpts = {}): Promise<void> {
   return load('demo model', demoSource(), opts);
 }
 
-/** Dropped or picked files; when a link is waiting for local files, they must match its fingerprint. */
-export function loadFiles(files: File[]): Promise<void> {
+/**
+ * Dropped or picked files; when a link is waiting for local files, they must match its fingerprint.
+ * `halve`: keep F32 weights as F16 on WebGPU ("halve memory", the load panel's checkbox).
+ */
+export function loadFiles(files: File[], halve = false): Promise<void> {
   if (files.length === 0) return Promise.resolve();
   const pending = get().pendingModel?.ref;
   const expect = pending?.kind === 'local' ? pending.fingerprint : undefined;
-  return load(`${files.length} file${files.length > 1 ? 's' : ''}`, { kind: 'files', files, ...(expect ? { expect } : {}) }, { fromLink: expect !== undefined });
+  return load(`${files.length} file${files.length > 1 ? 's' : ''}`, { kind: 'files', files, ...(expect ? { expect } : {}), ...(halve ? { halve } : {}) }, { fromLink: expect !== undefined });
 }
 
-export function loadHub(req: HubRequest, opts: LoadOpts = {}): Promise<void> {
-  return load(`${req.repo}@${req.revision || 'main'}`, { kind: 'hub', req }, opts);
+export function loadHub(req: HubRequest, opts: LoadOpts = {}, halve = false): Promise<void> {
+  return load(`${req.repo}@${req.revision || 'main'}`, { kind: 'hub', req, ...(halve ? { halve } : {}) }, opts);
 }
 
 export function cancelLoad(): void {

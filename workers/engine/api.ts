@@ -12,6 +12,7 @@ import type { FileCache } from './io/cache';
 import { fileSetFromFiles, type NamedBlob } from './io/file-list';
 import { hubFileSet, listHubRepo, wantedFile } from './io/hub';
 import { bufferSource, type ByteSource, type FileSet } from './io/source';
+import { initPacked16 } from './kernels/packed16';
 
 /** What the host environment provides: backend start-up and the adapter's limits. */
 export interface Platform {
@@ -88,7 +89,9 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
         const progress = (p: LoadProgress): void => onProgress(p);
         const { set, label, sha, fromCache } = await filesFor(source, signal, progress);
         const expect = source.kind === 'files' ? source.expect : undefined;
-        const m = await engine.load(set, { maxTensorBytes: limit, onProgress: progress, signal, label, ...(expect ? { expect } : {}) });
+        // 16-bit weights stay packed on WebGPU (kernels/packed16.ts); elsewhere they are widened to f32.
+        const packed16 = b.name === 'webgpu' && (await initPacked16());
+        const m = await engine.load(set, { maxTensorBytes: limit, onProgress: progress, signal, label, packed16, halve: source.halve === true, ...(expect ? { expect } : {}) });
         const fp = engine.lastFingerprint;
         return {
           modelId: m.id, info: m.info, source: label, hasTokenizer: m.tokenizer !== undefined, files: set.names().sort(),
@@ -159,6 +162,9 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     },
     artifactExport(id) {
       return engine.exportArtifact(id);
+    },
+    artifactExportFiles(id) {
+      return engine.exportArtifactFiles(id);
     },
     async saeLoad(model, files, options = {}) {
       await backend();

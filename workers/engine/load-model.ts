@@ -35,7 +35,9 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
   const ctx = new LoadContext(ckpt, mt, opts);
   try {
     const weights = await family.load(ctx, arch);
-    const params = ctx.uploaded.reduce((s, t) => s + t.size, 0);
+    const params = ctx.params;
+    // f32 and packed int32 words are both 4 bytes an element (a word holds two 16-bit weights).
+    const deviceBytes = ctx.uploaded.reduce((s, t) => s + t.size * 4, 0);
     const info: ModelInfo = {
       arch: mt,
       layers: arch.layers,
@@ -46,7 +48,8 @@ export async function loadModel(ckpt: Checkpoint, opts: LoadOptions = {}): Promi
       vocab: arch.vocab,
       params,
       dtypes: [...new Set([...ckpt.tensors.values()].map((t) => t.dtype))].sort(),
-      deviceBytes: params * 4,
+      deviceBytes,
+      bytesPerParam: params > 0 ? deviceBytes / params : 0,
       tiedEmbeddings: weights.embed === undefined,
       parallelResidual: arch.parallelResidual,
       contextLength: arch.maxPositions > 0 ? arch.maxPositions : contextOf(ckpt.config),

@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { QuantizeOptions } from '../../src/contracts/probe';
 import { fail } from './errors';
+import { linearDims, linearWeightF32 } from './models/common/ops';
 import type { BlockWeights, Linear, LoadedModel } from './models/common/types';
 
 const LINEARS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -110,8 +111,10 @@ export async function quantizedCopy(m: LoadedModel, o: QuantizeOptions, tick: ()
         const L = lin[name];
         if (!L) continue;
         await tick();
-        const [inputs, outputs] = L.w.shape;
-        const data = quantizeMatrix((await L.w.data()) as Float32Array, inputs, outputs, o);
+        const [inputs, outputs] = linearDims(L);
+        const wF32 = linearWeightF32(L); // widened on demand when the map is packed 16-bit
+        const data = quantizeMatrix((await wF32.data()) as Float32Array, inputs, outputs, o);
+        wF32.dispose();
         const w = tf.tensor2d(data, [inputs, outputs]);
         made.push(w);
         quantized += data.length;

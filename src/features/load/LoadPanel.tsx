@@ -16,12 +16,14 @@ export function LoadPanel() {
   const [revision, setRevision] = useState('main');
   const [endpoint, setEndpoint] = useState('https://huggingface.co');
   const [token, setToken] = useState('');
+  // "Halve memory": F32 checkpoints are kept as F16 on WebGPU (16-bit files stay 16-bit anyway).
+  const [halve, setHalve] = useState(false);
 
   const req = () => ({ endpoint: endpoint.replace(/\/$/, ''), repo: repo.trim(), revision: revision.trim() || 'main', ...(token ? { token } : {}) });
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
-    void loadFiles(Array.from(e.dataTransfer.files));
+    void loadFiles(Array.from(e.dataTransfer.files), halve);
   };
 
   return (
@@ -38,11 +40,14 @@ export function LoadPanel() {
       >
         Drop config.json + *.safetensors (+ tokenizer.json), or one .gguf file, here
         <div className="pickers">
-          <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>
-          <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files); }} /></label>
+          <label>Files <input type="file" multiple data-testid="file-input" onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files, halve); }} /></label>
+          <label>Folder <input type="file" data-testid="folder-input" ref={(el) => { if (el) el.setAttribute('webkitdirectory', ''); }} onChange={(e) => { const files = Array.from(e.target.files ?? []); e.target.value = ''; void loadFiles(files, halve); }} /></label>
         </div>
       </div>
-      <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub(req()); }}>
+      <label className="hint" title="On WebGPU, F32 weights are rounded to F16 and kept two to a 32-bit word on the device (about 2 bytes per parameter instead of 4); F16/BF16 checkpoints stay 16-bit without it. Other backends ignore it.">
+        <input type="checkbox" data-testid="load-halve" checked={halve} onChange={(e) => setHalve(e.target.checked)} /> halve memory (F16 weights on WebGPU)
+      </label>
+      <form className="hub" onSubmit={(e) => { e.preventDefault(); void loadHub(req(), {}, halve); }}>
         <label>Hugging Face repo <input data-testid="hub-repo" placeholder="owner/name" value={repo} onChange={(e) => setRepo(e.target.value)} /></label>
         <label>revision <input data-testid="hub-revision" value={revision} onChange={(e) => setRevision(e.target.value)} /></label>
         <details>

@@ -59,8 +59,8 @@ export function ModelCard() {
     ['tokenizer', tokenizerText(model)],
     ['parameters', fmt(i.params)],
     ['dtype on disk', i.dtypes.join(', ')],
-    // Bytes per parameter: 4 for f32 weights, 2 once weights stay 16-bit on the device.
-    ['memory on device', `${(i.deviceBytes / 2 ** 20).toFixed(1)} MiB (${i.params > 0 ? (i.deviceBytes / i.params).toFixed(2) : '?'} bytes per parameter)`],
+    // Bytes per parameter: 4 for f32 weights, ≈2 when the matrices stay 16-bit on the device (WebGPU; norms and biases stay f32).
+    ['memory on device', `${(i.deviceBytes / 2 ** 20).toFixed(1)} MiB (${i.bytesPerParam > 0 ? i.bytesPerParam.toFixed(2) : '?'} bytes per parameter)`],
     ['embeddings', i.tiedEmbeddings ? 'tied' : 'untied'],
     ['backend', backend?.name ?? '?'],
     ['source', model.source + (model.fromCache ? ` (${model.fromCache} file${model.fromCache > 1 ? 's' : ''} from cache)` : '')],

@@ -13,6 +13,7 @@ import { EXTRACT_DEFAULTS, type ExtractPosition, type ExtractResult } from '../.
 import type { ActivationSet } from '../artifacts/activation-set';
 import { fail } from '../errors';
 import { checkHookName } from '../forward/hooks';
+import { linearDims } from '../models/common/ops';
 import type { ModelEntry } from '../registry';
 import { defineAnalysis } from './analysis';
 import { datasetRows, runRowBatches } from './dataset-rows';
@@ -39,7 +40,8 @@ function hookWidth(m: ModelEntry, hook: string, path: number[]): number {
   if (/attn\.hook_[kv]$/.test(hook)) return a.kvHeads * a.headDim;
   if (hook.endsWith('mlp.hook_post')) {
     const step = Number(hook.split('.')[1]);
-    return m.model.weights.blocks[path[step] as number]?.up.w.shape[1] ?? 0;
+    const up = m.model.weights.blocks[path[step] as number]?.up;
+    return up ? linearDims(up)[1] : 0;
   }
   return a.dModel;
 }

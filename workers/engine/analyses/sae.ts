@@ -8,7 +8,7 @@ import type { Intervention } from '../../../src/contracts/run';
 import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
 import type { Sae } from '../artifacts/sae';
 import { fail } from '../errors';
-import { unembed } from '../models/common/ops';
+import { linearDims, unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import type { RunCache } from '../run-cache';
 import { defineAnalysis } from './analysis';
@@ -30,7 +30,8 @@ export function hookWidthOf(model: LoadedModel, hook: string, path: number[]): n
   if (hook.endsWith('attn.hook_z')) return a.heads * a.headDim;
   if (hook.endsWith('mlp.hook_post')) {
     const step = Number(hook.split('.')[1]);
-    return model.weights.blocks[path[step] as number]?.up.w.shape[1] ?? 0;
+    const up = model.weights.blocks[path[step] as number]?.up;
+    return up ? linearDims(up)[1] : 0;
   }
   return a.dModel;
 }

@@ -1,6 +1,7 @@
 import { fail } from '../errors';
 import { DTYPE_BYTES, isReadable, READABLE_DTYPES, toFloat32 } from './dtype';
 import { printable, type ByteSource } from './source';
+import { toHalfBits } from '../kernels/packed16';
 
 /** One tensor's entry in a safetensors header, validated. */
 export interface TensorEntry {
@@ -115,4 +116,23 @@ export async function readTensorF32(entry: TensorEntry): Promise<Float32Array> {
   }
   const bytes = await entry.file.read(entry.begin, entry.end);
   return toFloat32(bytes, entry.dtype);
+}
+
+/**
+ * Reads one tensor as 16-bit values for the packed WebGPU weights (kernels/packed16.ts):
+ * F16 and BF16 exactly as stored; F32 only when `halve` asks for it, rounded to F16
+ * (nearest even). Undefined when the tensor stays f32 (F32 without `halve`).
+ */
+export async function readTensorBits16(entry: TensorEntry, halve: boolean): Promise<{ bits: Uint16Array; format: 'f16' | 'bf16' } | undefined> {
+  if (entry.dtype !== 'F16' && entry.dtype !== 'BF16' && !(entry.dtype === 'F32' && halve)) return undefined;
+  const bytes = await entry.file.read(entry.begin, entry.end);
+  if (entry.dtype === 'F32') {
+    const x = toFloat32(bytes, 'F32');
+    const bits = new Uint16Array(x.length);
+    for (let i = 0; i < x.length; i++) bits[i] = toHalfBits(x[i] as number);
+    return { bits, format: 'f16' };
+  }
+  const n = bytes.byteLength / 2;
+  const bits = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, n) : new Uint16Array(bytes.slice().buffer);
+  return { bits, format: entry.dtype === 'F16' ? 'f16' : 'bf16' };
 }

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LoadProgress } from '../../../../src/contracts/model';
 import { fail } from '../../errors';
 import type { Checkpoint } from '../../io/checkpoint';
-import { readTensorF32 } from '../../io/safetensors';
+import { readTensorBits16, readTensorF32, type TensorEntry } from '../../io/safetensors';
+import { rowBlocks, uploadPacked } from '../../kernels/packed16';
 import { transposeRows } from './host-slice';
+import type { Packed16 } from '../../kernels/packed16';
 import type { Linear, Norm, UnembedBlock } from './types';
 
 export interface LoadOptions {
@@ -11,6 +13,13 @@ export interface LoadOptions {
   maxTensorBytes?: number;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The device runs the packed 16-bit programs (WebGPU after initPacked16): F16/BF16 linear
+   * maps and (un)embeddings stay 16-bit on it. Off (the default) everything is widened to f32.
+   */
+  packed16?: boolean;
+  /** With packed16: F32 linear maps and (un)embeddings are rounded to F16 ("halve memory"). */
+  halve?: boolean;
 }
 
 /**
@@ -19,6 +28,8 @@ export interface LoadOptions {
  */
 export class LoadContext {
   readonly uploaded: tf.Tensor[] = [];
+  /** Parameters uploaded (a packed tensor holds two per element). */
+  params = 0;
   private readonly progress: LoadProgress;
   readonly maxTensorBytes: number;
 
@@ -45,19 +56,54 @@ export class LoadContext {
     return e.shape;
   }
 
-  /** Reads a tensor to the host, checking its shape. */
-  async host(name: string, expect: number[]): Promise<Float32Array> {
+  /** The entry of a tensor about to be read, its shape checked. */
+  private entry(name: string, expect: number[]): TensorEntry {
     if (this.opts.signal?.aborted) fail('loading was cancelled');
     const e = this.ckpt.tensors.get(name);
     if (!e) fail(`tensor ${name} required by ${this.arch} is missing from ${this.ckpt.label}`);
     if (e.shape.length !== expect.length || e.shape.some((d, i) => d !== expect[i])) {
       fail(`${e.file.name}: tensor ${name} has shape [${e.shape.join(', ')}] but ${this.arch} with this config.json needs [${expect.join(', ')}]`);
     }
-    const data = await readTensorF32(e);
+    return e;
+  }
+
+  private done(e: TensorEntry): void {
     this.progress.bytesDone += e.end - e.begin;
     this.progress.tensorsDone += 1;
     this.opts.onProgress?.({ ...this.progress });
+  }
+
+  /** Reads a tensor to the host, checking its shape. */
+  async host(name: string, expect: number[]): Promise<Float32Array> {
+    const e = this.entry(name, expect);
+    const data = await readTensorF32(e);
+    this.done(e);
     return data;
+  }
+
+  /**
+   * A [rows, cols] matrix kept 16-bit on the device, as row blocks whose packed words each
+   * fit `maxBytes`; undefined (nothing read) when it stays f32 (no packed16 device, or F32
+   * without `halve`).
+   */
+  private async packedRows(name: string, rows: number, cols: number, maxBytes: number): Promise<{ r0: number; p: Packed16 }[] | undefined> {
+    if (!this.opts.packed16) return undefined;
+    const e = this.entry(name, [rows, cols]);
+    const got = await readTensorBits16(e, this.opts.halve === true);
+    if (!got) return undefined;
+    const out: { r0: number; p: Packed16 }[] = [];
+    for (const [r0, r1] of rowBlocks(rows, cols, maxBytes)) {
+      const perRow = Math.ceil(cols / 2) * 4;
+      if ((r1 - r0) * perRow > this.maxTensorBytes) {
+        fail(`tensor ${name} rows ${r0}..${r1 - 1} need ${(r1 - r0) * perRow} bytes on the device but the adapter's largest buffer is ${this.maxTensorBytes} bytes`);
+      }
+      const p = uploadPacked(got.bits.subarray(r0 * cols, r1 * cols), r1 - r0, cols, got.format);
+      this.uploaded.push(p.data);
+      this.params += (r1 - r0) * cols;
+      out.push({ r0, p });
+    }
+    this.done(e);
+    return out;
   }
 
   upload<R extends tf.Rank>(data: Float32Array, shape: number[], name: string): tf.Tensor<R> {
@@ -67,6 +113,7 @@ export class LoadContext {
     }
     const t = tf.tensor(data, shape, 'float32') as unknown as tf.Tensor<R>;
     this.uploaded.push(t);
+    this.params += data.length;
     return t;
   }
 
@@ -81,8 +128,11 @@ export class LoadContext {
   /** nn.Linear weight [out, in] (+ optional bias [out]), uploaded transposed as [in, out]. */
   async linear(prefix: string, inDim: number, outDim: number, bias: 'yes' | 'no' | 'if-present'): Promise<Linear> {
     const name = `${prefix}.weight`;
-    const w = this.upload<tf.Rank.R2>(transposeRows(await this.host(name, [outDim, inDim]), inDim), [inDim, outDim], name);
     const wantBias = bias === 'yes' || (bias === 'if-present' && this.has(`${prefix}.bias`));
+    // 16-bit: nn.Linear's [out, in] rows as stored, in one buffer (load-model refused any past the limit as f32).
+    const packed = (await this.packedRows(name, outDim, inDim, Infinity))?.[0]?.p;
+    if (packed) return wantBias ? { packed, b: await this.tensor1d(`${prefix}.bias`, outDim) } : { packed };
+    const w = this.upload<tf.Rank.R2>(transposeRows(await this.host(name, [outDim, inDim]), inDim), [inDim, outDim], name);
     return wantBias ? { w, b: await this.tensor1d(`${prefix}.bias`, outDim) } : { w };
   }
 
@@ -109,6 +159,17 @@ export class LoadContext {
       out.push({ v0, w: this.upload<tf.Rank.R2>(transposeRows(data, d, v0, v0 + n), [d, n], `${name} rows ${v0}..${v0 + n - 1}`) });
     }
     return out;
+  }
+
+  /**
+   * Reads and uploads a [V, d] embedding/unembedding: packed 16-bit row blocks when the device
+   * keeps 16-bit weights (each block at most half a buffer, so widening one to f32 on demand
+   * still fits), else f32 column blocks (unembedBlocks).
+   */
+  async vocabMatrix(name: string, vocab: number, d: number): Promise<UnembedBlock[]> {
+    const packed = await this.packedRows(name, vocab, d, this.maxTensorBytes / 2);
+    if (packed) return packed.map(({ r0, p }) => ({ v0: r0, packed: p }));
+    return this.unembedBlocks(await this.host(name, [vocab, d]), vocab, d, name);
   }
 
   /** Frees everything uploaded so far (a failed or cancelled load leaves nothing behind). */

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherPacked, matMulPacked, type Packed16 } from '../../kernels/packed16';
 import type { Activation, Linear, Norm, UnembedBlock } from './types';
+
+/**
+ * The model's shared ops. Linear maps and the (un)embedding hold either f32 tensors or packed
+ * 16-bit rows (WebGPU, kernels/packed16.ts); these functions are the only place that tells
+ * them apart, so forwards and analyses never ask which backend or storage they run on.
+ */
 
 /** LayerNorm or RMSNorm over the last axis, in f32. */
 export function applyNorm<T extends tf.Tensor>(x: T, n: Norm): T {
@@ -15,12 +22,52 @@ export function applyNorm<T extends tf.Tensor>(x: T, n: Norm): T {
   });
 }
 
-/** x [T, in] → [T, out]. */
+/** All of a packed [rows, cols] matrix widened to f32 [rows, cols] (a gather of every row). */
+export function widenPacked(p: Packed16): tf.Tensor2D {
+  return tf.tidy(() => gatherPacked(tf.range(0, p.rows, 1, 'int32') as tf.Tensor1D, p));
+}
+
+/**
+ * x [T, K] · Wᵀ for W packed [N, K] → [T, N], differentiable in x: the gradient dy [T, N] · W
+ * widens W to f32 on demand (4 bytes per parameter while the gradient runs), so the
+ * tuned-lens trainer's backward through the unembedding works on 16-bit weights too.
+ */
+function packedMatMul(x: tf.Tensor2D, p: Packed16): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor) => ({
+    value: matMulPacked(xi as tf.Tensor2D, p),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.matMul(dy as tf.Tensor2D, widenPacked(p))),
+  })) as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor2D;
+}
+
+/** x [T, in] → [T, out] (the one linear-map op: f32 matmul, or the packed 16-bit program). */
 export function applyLinear(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
   return tf.tidy((): tf.Tensor2D => {
-    const y = tf.matMul(x, l.w) as tf.Tensor2D;
+    const y = l.packed ? packedMatMul(x, l.packed) : (tf.matMul(x, l.w) as tf.Tensor2D);
     return l.b ? tf.add<tf.Tensor2D>(y, l.b) : y;
   });
+}
+
+/** [in, out] of a linear map, whichever way it is stored. */
+export function linearDims(l: Linear): [number, number] {
+  return l.packed ? [l.packed.cols, l.packed.rows] : [l.w.shape[0], l.w.shape[1]];
+}
+
+/**
+ * W as an f32 [in, out] tensor for code that needs the matrix itself (quantization, weight
+ * analyses, gradients w.r.t. weights). The caller disposes the result: for f32 maps it is a
+ * clone sharing the data; for packed 16-bit maps it is WIDENED ON DEMAND (a new [in, out]
+ * f32 tensor, 4 bytes per parameter for as long as the caller keeps it).
+ */
+export function linearWeightF32(l: Linear): tf.Tensor2D {
+  if (!l.packed) return tf.clone(l.w);
+  const p = l.packed;
+  return tf.tidy(() => tf.transpose(widenPacked(p)));
+}
+
+/** Vocabulary entries in a block (columns of an f32 block, rows of a packed one). */
+function blockSize(b: UnembedBlock): number {
+  return b.packed ? b.packed.rows : b.w.shape[1];
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -66,33 +113,38 @@ export function softcap<T extends tf.Tensor>(x: T, cap: number): T {
 /** Logits [T, V] from a normed residual [T, d] through the column-blocked unembedding. */
 export function unembed(xNormed: tf.Tensor2D, blocks: UnembedBlock[], finalSoftcap?: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const parts = blocks.map((b) => tf.matMul(xNormed, b.w));
+    const parts = blocks.map((b) => (b.packed ? packedMatMul(xNormed, b.packed) : tf.matMul(xNormed, b.w)));
     const z = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
     return (finalSoftcap ? softcap(z, finalSoftcap) : z) as tf.Tensor2D;
   });
 }
 
 /**
- * Token embeddings [T, d] from [d, V] column blocks (the untied embedding's, or the
- * tied unembedding's): gathered per block, then put back in token order.
+ * Token embeddings [T, d] from vocabulary blocks (the untied embedding's, or the tied
+ * unembedding's): gathered per block, then put back in token order. f32 blocks are [d, n]
+ * columns, packed blocks [n, d] rows (all blocks of one matrix are stored the same way).
  */
 export function embedTokens(tokens: number[], blocks: UnembedBlock[]): tf.Tensor2D {
   return tf.tidy(() => {
     const parts: tf.Tensor2D[] = [];
     const order: number[] = [];
+    const rows = blocks[0]?.packed !== undefined;
     for (const b of blocks) {
-      const n = b.w.shape[1];
+      const n = blockSize(b);
       const mine = tokens.flatMap((t, i) => (t >= b.v0 && t < b.v0 + n ? [i] : []));
       if (mine.length === 0) continue;
-      parts.push(tf.gather(b.w, tf.tensor1d(mine.map((i) => (tokens[i] as number) - b.v0), 'int32'), 1) as tf.Tensor2D);
+      const ids = tf.tensor1d(mine.map((i) => (tokens[i] as number) - b.v0), 'int32');
+      parts.push(b.packed ? gatherPacked(ids, b.packed) : (tf.gather(b.w, ids, 1) as tf.Tensor2D));
       order.push(...mine);
     }
-    let cols = parts.length === 1 ? (parts[0] as tf.Tensor2D) : (tf.concat(parts, 1) as tf.Tensor2D); // [d, T] in `order`
+    const axis = rows ? 0 : 1;
+    let got = parts.length === 1 ? (parts[0] as tf.Tensor2D) : (tf.concat(parts, axis) as tf.Tensor2D); // [d, T] or [T, d] in `order`
     if (parts.length > 1) {
       const inverse = new Array<number>(tokens.length);
       order.forEach((pos, j) => { inverse[pos] = j; });
-      cols = tf.gather(cols, tf.tensor1d(inverse, 'int32'), 1) as tf.Tensor2D;
+      got = tf.gather(got, tf.tensor1d(inverse, 'int32'), axis) as tf.Tensor2D;
     }
-    return tf.transpose(cols) as tf.Tensor2D;
+    return rows ? got : (tf.transpose(got) as tf.Tensor2D);
   });
 }
+

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Packed16 } from '../../kernels/packed16';
 
 /**
  * Every supported architecture loads into this one shape. Families differ only in
@@ -14,19 +15,19 @@ export interface Norm {
 }
 
 /**
- * y = x·W + b with W stored [in, out]. nn.Linear's [out, in] is transposed once at
- * load: a transposed-operand matmul runs ~12× slower on tfjs-wasm (measured, 4.22).
+ * y = x·W + b. Either f32 W stored [in, out] (nn.Linear's [out, in] is transposed once at
+ * load: a transposed-operand matmul runs ~12× slower on tfjs-wasm, measured, 4.22), or, on
+ * WebGPU with 16-bit weights, `packed` in nn.Linear's own [out, in] layout two values to a
+ * word (kernels/packed16.ts). Read it only through ops.ts (linearApply, linearDims,
+ * linearWeightF32), never by field.
  */
-export interface Linear {
-  w: tf.Tensor2D;
-  b?: tf.Tensor1D;
-}
+export type Linear = { w: tf.Tensor2D; packed?: undefined; b?: tf.Tensor1D } | { packed: Packed16; w?: undefined; b?: tf.Tensor1D };
 
-/** Columns [v0, v0 + w.shape[1]) of the [d, V] unembedding. */
-export interface UnembedBlock {
-  v0: number;
-  w: tf.Tensor2D;
-}
+/**
+ * Vocabulary entries [v0, v0 + n) of the embedding/unembedding: f32 `w` as columns [d, n]
+ * of the [d, V] unembedding, or `packed` 16-bit rows [n, d] of the file's [V, d] matrix.
+ */
+export type UnembedBlock = { v0: number; w: tf.Tensor2D; packed?: undefined } | { v0: number; packed: Packed16; w?: undefined };
 
 export type Activation = 'gelu_tanh' | 'gelu' | 'silu' | 'relu';
 

@@ -129,13 +129,12 @@ export async function loadHfGatedMlp(ctx: LoadContext, p: string, d: number, ff:
 /** Embedding, final norm and (tied or untied) unembedding of HF decoder-only models. */
 export async function loadHfEnds(ctx: LoadContext, a: ArchConfig, eps: number, normOffset: number): Promise<Pick<ModelWeights, 'embed' | 'lnFinal' | 'unembed'>> {
   const E = 'model.embed_tokens.weight';
-  const embedHost = await ctx.host(E, [a.vocab, a.dModel]);
+  const embedBlocks = await ctx.vocabMatrix(E, a.vocab, a.dModel);
   const lnFinal = await ctx.rmsNorm('model.norm.weight', a.dModel, eps, normOffset);
   // Some tied checkpoints still carry lm_head.weight; it is read only when untied.
-  if (a.tiedEmbeddings) return { lnFinal, unembed: ctx.unembedBlocks(embedHost, a.vocab, a.dModel, E) };
-  const embed = ctx.unembedBlocks(embedHost, a.vocab, a.dModel, E);
-  const unembed = ctx.unembedBlocks(await ctx.host(ctx.pick('lm_head.weight'), [a.vocab, a.dModel]), a.vocab, a.dModel, 'lm_head.weight');
-  return { embed, lnFinal, unembed };
+  if (a.tiedEmbeddings) return { lnFinal, unembed: embedBlocks };
+  const unembed = await ctx.vocabMatrix(ctx.pick('lm_head.weight'), a.vocab, a.dModel);
+  return { embed: embedBlocks, lnFinal, unembed };
 }
 
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
