@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { editSaeFeature, refreshSae, saeIntervention, selectSaeFeature, useSae } from '../../state/sae';
 import { useStore } from '../../state/store';
 import { SaeSources } from './SaeSources';
+import { SaeVsProbe } from './SaeVsProbe';
 import './sae.css';
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
@@ -100,6 +101,7 @@ export function SaeView() {
           {splice && <p data-testid="sae-splice">in every run: {splice.sae?.features?.map((f) => `${f.op} feature ${f.id}${f.value !== undefined ? ` ${f.value}` : ''}`).join(', ')} at {splice.hook} (error term kept)</p>}
         </div>
       )}
+      <SaeVsProbe />
     </section>
   );
 }
