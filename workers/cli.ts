@@ -17,6 +17,8 @@ import { saeProbeCommand } from './node/sae-probe-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
 import { traceCommand } from './node/trace-command';
 import { onClosedPipe, oneLineErrors } from './node/process-guard';
+import { runBatch } from './node/batch';
+import { createInterface } from 'node:readline';
 
 const COMMANDS: Record<string, Command> = {
   trace: traceCommand,
@@ -37,6 +39,7 @@ const HELP = [
   '',
   'commands:',
   ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(11)} ${c.about}`),
+  `  ${'batch'.padEnd(11)} many commands from stdin in one process, models kept loaded: one per line (JSON array or shell words); one JSON line out per command`,
 ].join('\n');
 
 function commandHelp(name: string, c: Command): string {
@@ -51,6 +54,14 @@ async function main(argv: string[]): Promise<void> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${HELP}\n`);
     if (command === undefined) process.exitCode = 2;
+    return;
+  }
+  if (command === 'batch') {
+    if (rest.length > 0) fail(`strata batch takes no flags (it reads one command per line from stdin), got ${rest.join(' ')}`);
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const t = await runBatch(COMMANDS, lines, (s) => process.stdout.write(s), oneLine);
+    process.stderr.write(`strata batch: ${t.ok} ok, ${t.failed} failed\n`);
+    if (t.failed > 0) process.exitCode = 2;
     return;
   }
   const c = COMMANDS[command];

@@ -4,6 +4,7 @@ import { fail } from '../engine/errors';
 import { Engine } from '../engine/engine';
 import { dirFileSet } from './fs-source';
 import { initNodeBackend } from './host';
+import { warmEngine } from './warm';
 
 /** The options every command takes; `multiple` lets a command accept a prompt set. */
 export function commonOptions(multiple = false): NonNullable<ParseArgsConfig['options']> {
@@ -70,9 +71,12 @@ export function promptArgs(values: Values, usage: string): PromptArgs {
 /** Starts the backend and loads the model (labelled by its directory). */
 export async function loadEngine(model: string, backend: 'wasm' | 'cpu'): Promise<Engine> {
   await initNodeBackend(backend);
-  const engine = new Engine();
-  await engine.load(await dirFileSet(model), { label: model });
-  return engine;
+  // In `strata batch` the engine (and its loaded model) is kept for the next command.
+  return warmEngine(model, backend, async () => {
+    const engine = new Engine();
+    await engine.load(await dirFileSet(model), { label: model });
+    return engine;
+  });
 }
 
 /** Starts the backend, loads the model and returns one id list per prompt. */
