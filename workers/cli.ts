@@ -14,6 +14,7 @@ import { latentCommand } from './node/latent-command';
 import { residualCommand } from './node/residual-command';
 import { saeCommand } from './node/sae-command';
 import { saeProbeCommand } from './node/sae-probe-command';
+import { saeTrainCommand } from './node/sae-train-command';
 import { skipSweepCommand } from './node/skip-sweep-command';
 import { traceCommand } from './node/trace-command';
 import { onClosedPipe, oneLineErrors } from './node/process-guard';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   cka: ckaCommand,
   sae: saeCommand,
   'sae-probe': saeProbeCommand,
+  'sae-train': saeTrainCommand,
   latent: latentCommand,
 };
 

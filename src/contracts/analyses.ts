@@ -9,6 +9,7 @@ import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { SaeOptions, SaeResult } from './sae';
 import type { SaeDatasetOptions, SaeDatasetProgress, SaeDatasetResult, SaeFeatureOptions, SaeFeatureResult, SaeSearchOptions, SaeSearchResult } from './sae-dataset';
 import type { SaeProbeOptions, SaeProbeProgress, SaeProbeResult } from './sae-probe';
+import type { SaeTrainOptions, SaeTrainProgress, SaeTrainResult } from './sae-train';
 import type { DepthProfile, DepthProfileOptions } from './depth-profile';
 import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { LatentOptions, LatentProgress, LatentResult } from './latent';
@@ -42,6 +43,7 @@ export interface AnalysisMap {
   'sae-feature': { options: SaeFeatureOptions; result: SaeFeatureResult; progress: never };
   'sae-search': { options: SaeSearchOptions; result: SaeSearchResult; progress: SaeDatasetProgress };
   'sae-probe': { options: SaeProbeOptions; result: SaeProbeResult; progress: SaeProbeProgress };
+  'sae-train': { options: SaeTrainOptions; result: SaeTrainResult; progress: SaeTrainProgress };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
 }
 

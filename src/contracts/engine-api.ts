@@ -190,6 +190,8 @@ export interface EngineApi {
   modelQuantize(jobId: number, model: string | undefined, options: QuantizeOptions): Promise<LoadSummary>;
   /** An artifact as a file: tuned lens and activation sets as safetensors. */
   artifactExport(id: string): Promise<Uint8Array>;
+  /** An artifact as named files (an SAE: the SAELens folder cfg.json + sae_weights.safetensors). */
+  artifactExportFiles(id: string): Promise<{ name: string; bytes: Uint8Array }[]>;
   /**
    * Loads an SAE for a model (MODELS.md "SAE formats"): the files of one SAE folder (SAELens,
    * sparsify, Gemma Scope params.npz). `hook` overrides the files' hook; `normScale` is the

@@ -12,6 +12,7 @@ import type { RunRef } from '../../src/contracts/run-ref';
 import type { TunedLensInfo } from '../../src/contracts/tuned-lens';
 import type { ProbeInfo, QuantizeOptions } from '../../src/contracts/probe';
 import { exportActivationSet } from './artifacts/activation-set';
+import { exportSaeLens, type ExportedFile } from './artifacts/sae-export';
 import { exportProbe, importProbe, probeInfo } from './artifacts/probe';
 import type { AnalysisContext } from './analyses/analysis';
 import { chainNotation } from './analyses/chain';
@@ -241,7 +242,15 @@ export class Engine {
     if (a.kind === 'probe') return Promise.resolve(exportProbe(a.probe));
     if (a.kind === 'tuned-lens') return saveTunedLens(a.lens);
     if (a.kind === 'activations') return Promise.resolve(exportActivationSet(a.set));
+    if (a.kind === 'sae') return fail(`artifact ${id} is an SAE: it is exported as a SAELens folder of two files (exportArtifactFiles)`);
     return fail(`artifact ${id} is a dataset: it is exported as the file it was read from`);
+  }
+
+  /** An artifact as named files: an SAE as a SAELens folder (cfg.json, sae_weights.safetensors), any other kind as its one file. */
+  async exportArtifactFiles(id: string): Promise<ExportedFile[]> {
+    const a = this.registry.anyArtifact(id);
+    if (a.kind === 'sae') return exportSaeLens(a.sae, { model_name: this.registry.model(a.model).label });
+    return [{ name: `${a.label}.safetensors`, bytes: await this.exportArtifact(id) }];
   }
 
   dropArtifact(id: string): void {

@@ -11,6 +11,7 @@ import { saeAnalysis } from './sae';
 import { saeDatasetAnalysis } from './sae-dataset';
 import { saeFeatureAnalysis, saeSearchAnalysis } from './sae-feature';
 import { saeProbeAnalysis } from './sae-probe';
+import { saeTrainAnalysis } from './sae-train';
 import { depthProfileAnalysis } from './depth-profile';
 import { extractAnalysis } from './extract';
 import { latentAnalysis } from './latent';
@@ -45,5 +46,6 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'sae-feature': saeFeatureAnalysis,
   'sae-search': saeSearchAnalysis,
   'sae-probe': saeProbeAnalysis,
+  'sae-train': saeTrainAnalysis,
   latent: latentAnalysis,
 };
