@@ -11,6 +11,7 @@ import { ckaCommand } from './node/cka-command';
 import { extractCommand } from './node/extract-command';
 import { probeCommand } from './node/probe-command';
 import { latentCommand } from './node/latent-command';
+import { quantStudyCommand } from './node/quant-study-command';
 import { residualCommand } from './node/residual-command';
 import { saeCommand } from './node/sae-command';
 import { saeProbeCommand } from './node/sae-probe-command';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   'sae-probe': saeProbeCommand,
   'sae-train': saeTrainCommand,
   latent: latentCommand,
+  'quant-study': quantStudyCommand,
 };
 
 const HELP = [

@@ -15,6 +15,7 @@ import type { ExtractOptions, ExtractProgress, ExtractResult } from './extract';
 import type { LatentOptions, LatentProgress, LatentResult } from './latent';
 import type { PathEffect, PathEffectOptions } from './path-effect';
 import type { ProbeOptions, ProbeProgress, ProbeResult, ProbeScoreOptions, ProbeScoreResult } from './probe';
+import type { QuantStudyOptions, QuantStudyProgress, QuantStudyResult } from './quant-study';
 import type { ResidualOptions, ResidualResult } from './residual';
 import type { LensOptions, LensResult } from './lens';
 import type { RunRef } from './run-ref';
@@ -45,6 +46,7 @@ export interface AnalysisMap {
   'sae-probe': { options: SaeProbeOptions; result: SaeProbeResult; progress: SaeProbeProgress };
   'sae-train': { options: SaeTrainOptions; result: SaeTrainResult; progress: SaeTrainProgress };
   latent: { options: LatentOptions; result: LatentResult; progress: LatentProgress };
+  'quant-study': { options: QuantStudyOptions; result: QuantStudyResult; progress: QuantStudyProgress };
 }
 
 export type AnalysisKind = keyof AnalysisMap;

@@ -33,7 +33,7 @@ export interface QuantStudyOptions {
   limKind: 'mean' | 'flatten';
   /** ZD's direction [unverified in the paper]: `low-first` = the smallest fraction is least important. */
   zdDirection: 'low-first' | 'high-first';
-  /** Random orders: seeds seed, seed+1, …, seed+seeds−1 (mulberry32 Fisher–Yates). */
+  /** Random orders: seeds seed, seed+1, …, seed+seeds−1 (Fisher–Yates with mulberry32((s + 1)·0x9E3779B1)). */
   seed: number;
   seeds: number;
   /** Tokens kept per row (the first ones). */

@@ -8,6 +8,7 @@
  *   symmetric   s = max|w|/(2^(b−1) − 1), q = clamp(round(w/s), −2^(b−1), 2^(b−1) − 1), ŵ = q·s
  * round = half to even (torch.round). Defaults = Quanto's: 8 bits symmetric over the whole row,
  * fewer bits asymmetric with g = 128 lowered by 32 until it divides `in` (else the whole row).
+ * Layer-wise (LayerQuantizeOptions): block l at bits[l], blocks absent at full precision.
  * Computed on the host in Float64, one tensor at a time; the copy shares nothing with the
  * original (unchanged tensors are tf.clone'd: same data, own reference), so either can be
  * unloaded first.
@@ -94,33 +95,81 @@ export interface QuantizedCopy {
   dispose: () => void;
 }
 
-/** A copy of `m` with every block linear map fake-quantised; yields between tensors (`tick`). */
-export async function quantizedCopy(m: LoadedModel, o: QuantizeOptions, tick: () => Promise<void> = async () => undefined): Promise<QuantizedCopy> {
+/**
+ * Layer-wise options (METHODS §11): block l's linear maps at `bits[l]` bits, blocks absent
+ * from the map at full precision; `groupSize` and `symmetric` as in QuantizeOptions.
+ */
+export interface LayerQuantizeOptions {
+  bits: Record<number, number>;
+  groupSize: number;
+  symmetric?: boolean;
+}
+
+/** The layer → bits map of a request: every block at `o.bits` (whole model), or the map as given (checked). */
+function bitsOf(o: QuantizeOptions | LayerQuantizeOptions, layers: number): Record<number, number> {
+  const whole = o.bits;
+  if (typeof whole === 'number') return Object.fromEntries(Array.from({ length: layers }, (_, l) => [l, whole])) as Record<number, number>;
+  for (const [k, b] of Object.entries(whole)) {
+    const l = Number(k);
+    if (!(Number.isInteger(l) && l >= 0 && l < layers)) fail(`quantize: layer ${k} in the bits map is not a layer of this model (0..${layers - 1})`);
+    if (!(Number.isInteger(b) && b >= 2 && b <= 16)) fail(`quantize: bits for layer ${k} must be an integer from 2 to 16, got ${String(b)}`);
+  }
+  return whole;
+}
+
+/**
+ * Block `bw`'s linear maps rounded at `o.bits`: new f32 [in, out] weight tensors (pushed to
+ * `made`); biases and every other tensor of the block shared with `bw` (a copy that must
+ * outlive the original clones them). `count` = weights rounded.
+ */
+export async function quantizeBlockLinears(bw: BlockWeights, o: QuantizeOptions, made: tf.Tensor[], tick: () => Promise<void>): Promise<{ block: BlockWeights; count: number }> {
+  const block: BlockWeights = { ...bw };
+  let count = 0;
+  for (const name of LINEARS) {
+    const L = bw[name] as Linear | undefined;
+    if (!L) continue;
+    await tick();
+    const [inputs, outputs] = linearDims(L);
+    const wF32 = linearWeightF32(L); // widened on demand when the map is packed 16-bit
+    const data = quantizeMatrix((await wF32.data()) as Float32Array, inputs, outputs, o);
+    wF32.dispose();
+    const w = tf.tensor2d(data, [inputs, outputs]);
+    made.push(w);
+    count += data.length;
+    block[name] = { w, ...(L.b ? { b: L.b } : {}) };
+  }
+  return { block, count };
+}
+
+/**
+ * A copy of `m` with block linear maps fake-quantised: every block (QuantizeOptions) or the
+ * blocks a layer → bits map names (LayerQuantizeOptions; the others exact clones); yields
+ * between tensors (`tick`).
+ */
+export async function quantizedCopy(m: LoadedModel, o: QuantizeOptions | LayerQuantizeOptions, tick: () => Promise<void> = async () => undefined): Promise<QuantizedCopy> {
   const made: tf.Tensor[] = [];
   try {
+    const bits = bitsOf(o, m.weights.blocks.length);
     const { blocks, ...rest } = m.weights;
     const restCopy = cloneDeep(rest, made);
     let quantized = 0;
     const blockCopies: BlockWeights[] = [];
-    for (const bw of blocks) {
-      const { q, k, v, o: out, gate, up, down, ...other } = bw;
-      const lin: Record<string, Linear | undefined> = { q, k, v, o: out, gate, up, down };
-      const copy = cloneDeep(other, made) as Omit<BlockWeights, (typeof LINEARS)[number]>;
-      const linCopy: Partial<Record<(typeof LINEARS)[number], Linear>> = {};
-      for (const name of LINEARS) {
-        const L = lin[name];
-        if (!L) continue;
-        await tick();
-        const [inputs, outputs] = linearDims(L);
-        const wF32 = linearWeightF32(L); // widened on demand when the map is packed 16-bit
-        const data = quantizeMatrix((await wF32.data()) as Float32Array, inputs, outputs, o);
-        wF32.dispose();
-        const w = tf.tensor2d(data, [inputs, outputs]);
-        made.push(w);
-        quantized += data.length;
-        linCopy[name] = { w, ...(L.b ? { b: cloneDeep(L.b, made) } : {}) };
+    for (const [l, bw] of blocks.entries()) {
+      const b = bits[l];
+      if (b === undefined) {
+        blockCopies.push(cloneDeep(bw, made));
+        continue;
       }
-      blockCopies.push({ ...copy, ...linCopy } as BlockWeights);
+      const opts: QuantizeOptions = { bits: b, groupSize: o.groupSize, ...(o.symmetric !== undefined ? { symmetric: o.symmetric } : {}) };
+      const { block, count } = await quantizeBlockLinears(bw, opts, made, tick);
+      quantized += count;
+      // The rounded weights are new; every other tensor of the block (biases included) is cloned.
+      const own: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(block)) {
+        const lin = (LINEARS as readonly string[]).includes(k) ? (v as Linear | undefined) : undefined;
+        own[k] = lin ? { w: lin.w, ...(lin.b ? { b: cloneDeep(lin.b, made) } : {}) } : cloneDeep(v, made);
+      }
+      blockCopies.push(own as unknown as BlockWeights);
     }
     const model: LoadedModel = { arch: m.arch, weights: { ...restCopy, blocks: blockCopies } };
     return { model, quantized, dispose: () => made.forEach((t) => t.dispose()) };

@@ -19,6 +19,7 @@ import { lensAnalysis } from './logit-lens';
 import { pathEffectAnalysis } from './path-effect';
 import { probeAnalysis } from './probe';
 import { probeScoreAnalysis } from './probe-score';
+import { quantStudyAnalysis } from './quant-study';
 import { residualAnalysis } from './residual';
 import { skipSweepAnalysis } from './skip-sweep';
 import { traceAnalysis } from './trace';
@@ -48,4 +49,5 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   'sae-probe': saeProbeAnalysis,
   'sae-train': saeTrainAnalysis,
   latent: latentAnalysis,
+  'quant-study': quantStudyAnalysis,
 };
