@@ -4,7 +4,9 @@
  * tokens/s, the capture overhead, the trace (lens over all rows), an analysis read from
  * the run cache, batch extraction (rows/s, packed batches vs one row at a time) and peak
  * memory. Every timed forward starts with the run caches dropped, so nothing is a cache
- * hit unless it says so. Prints figures; nothing here asserts a time.
+ * hit unless it says so. Prints figures; nothing here asserts a time. `--browser`: the
+ * Qwen2.5-0.5B- and Llama-3.2-1B-shaped BF16 checkpoints in Chromium on WebGPU instead
+ * (scripts/bench-browser.ts).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +14,16 @@ import { Engine } from '../workers/engine/engine';
 import { BLOCK_HOOKS, GLOBAL_HOOKS } from '../workers/engine/forward/hooks';
 import { dirFileSet } from '../workers/node/fs-source';
 import { initNodeBackend } from '../workers/node/host';
+import { benchCli, benchTorch } from './bench-peers';
+import { benchBrowser } from './bench-browser';
 import { makeBenchModel } from './make-bench-model';
+
+if (process.argv.includes('--browser')) {
+  // The large-model-shaped BF16 checkpoints in Chromium on WebGPU (scripts/bench-browser.ts).
+  const { values: b } = parseArgs({ options: { browser: { type: 'boolean' }, dist: { type: 'string' }, port: { type: 'string' }, models: { type: 'string' } } });
+  await benchBrowser(b);
+  process.exit(0);
+}
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, tokens: { type: 'string', default: '128' }, backend: { type: 'string', default: 'wasm' }, rows: { type: 'string', default: '256' }, 'row-tokens': { type: 'string', default: '32' } } });
 const runs = Number(values.runs);
@@ -86,3 +97,5 @@ clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 console.log(`peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB; tfjs holds ${tf.memory().numTensors} tensors, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB`);
 engine.unload();
+benchTorch(dir, T, runs, { forward: plain, trace: traced });
+benchCli(dir, Math.min(runs, 3));
