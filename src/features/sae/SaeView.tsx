@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { editSaeFeature, refreshSae, saeIntervention, selectSaeFeature, useSae } from '../../state/sae';
 import { useStore } from '../../state/store';
+import { SaeDashboard } from './SaeDashboard';
 import { SaeSources } from './SaeSources';
 import { SaeVsProbe } from './SaeVsProbe';
 import './sae.css';
@@ -102,6 +103,7 @@ export function SaeView() {
         </div>
       )}
       <SaeVsProbe />
+      <SaeDashboard />
     </section>
   );
 }
