@@ -3,6 +3,7 @@ import { editSaeFeature, refreshSae, saeIntervention, selectSaeFeature, useSae }
 import { useStore } from '../../state/store';
 import { SaeDashboard } from './SaeDashboard';
 import { SaeSources } from './SaeSources';
+import { SaeTrain } from './SaeTrain';
 import { SaeVsProbe } from './SaeVsProbe';
 import './sae.css';
 
@@ -40,6 +41,7 @@ export function SaeView() {
       <h2>SAE features</h2>
       {!model && <p>Load a model first: an SAE belongs to the model it was trained on.</p>}
       {model && <SaeSources />}
+      <SaeTrain />
       {model && sae.info && !mine && <p className="sae-note" data-testid="sae-gone">The SAE{sae.loaded.length > 1 ? 's' : ''} loaded before belonged to another model (unloaded with it); load one made for this model ({model.source}).</p>}
       {busy && <p data-testid="sae-busy">working…</p>}
       {error && <p className="error" data-testid="sae-error">{error}</p>}
