@@ -46,6 +46,7 @@ describe.each(golden.cases)('sae-probe $name', (c) => {
     const e = r.entries[0];
     expect(e?.saeHook).toBe(c.hook);
     expect(e?.constant).toBe(c.constant);
+    expect(e?.probe).toBeUndefined();
     c.entries.forEach((want, k) => {
       const got = e?.classes[k] as SaeProbeClass;
       expect(got.name).toBe(want.name);
@@ -75,10 +76,40 @@ describe('sae-probe over several SAEs and refusals', () => {
     const paths = golden.cases.filter((c) => !c.dataset).map((c) => c.sae);
     const ids = await Promise.all(paths.map(async (p) => (await addSae(engine.registry, await dirFileSet(p), { path: p })).id));
     const ds = dataset(golden.dataset);
-    const r = await engine.analyze('sae-probe', { options: { dataset: ds, saes: ids, controls: 0 } });
+    const r = await engine.analyze('sae-probe', { options: { dataset: ds, saes: ids, controls: 0, keepProbes: true } });
     expect(r.entries.map((e) => e.sae)).toEqual(ids);
     r.entries.forEach((e, i) => expect(e.classes[0]?.best.feature).toBe(golden.cases[i]?.entries[0]?.best.feature));
+    // keepProbes: each hook's probe stays an artifact (by default they are dropped).
+    r.entries.forEach((e) => expect(engine.registry.artifact('probe', e.probe ?? '').probe.hook).toBe(e.hook));
   }, 120_000);
+
+  it('cancel keeps the SAEs finished so far; a cancel while extracting fails in one line', async () => {
+    const before = tf.memory().numTensors;
+    const paths = golden.cases.slice(0, 2).map((c) => c.sae);
+    const ids = await Promise.all(paths.map(async (p) => (await addSae(engine.registry, await dirFileSet(p), { path: p })).id));
+    const ds = dataset(golden.dataset);
+    const ctl = new AbortController();
+    const r = await engine.analyze('sae-probe', { options: { dataset: ds, saes: ids } }, { signal: ctl.signal, onProgress: (p) => { if (p.unit === 'SAEs' && p.done === 1) ctl.abort(); } });
+    expect(r.entries).toHaveLength(1);
+    expect(r.partial).toEqual({ done: 1, total: 2, unit: 'SAEs' });
+    const ctl2 = new AbortController();
+    await expect(engine.analyze('sae-probe', { options: { dataset: ds, saes: ids } }, { signal: ctl2.signal, onProgress: (p) => { if (p.phase === 'extract') ctl2.abort(); } })).rejects.toThrow(/cancelled/);
+    ids.forEach((id) => engine.registry.dropArtifact(id));
+    engine.registry.dropRuns();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('the same numbers when z is read in blocks of 7 features and chunks of 10 rows', async () => {
+    const c = golden.cases[1] as Case;
+    const sae = (await addSae(engine.registry, await dirFileSet(c.sae), { path: c.sae })).id;
+    const r = await engine.analyze('sae-probe', { options: { dataset: dataset(golden.dataset), saes: [sae], deviceFloats: 64 * 10, hostFloats: c.test.length * 7, controls: 0 } });
+    const got = r.entries[0]?.classes[0];
+    const want = c.entries[0] as SaeProbeClass;
+    expect(got?.best.feature).toBe(want.best.feature);
+    expect(got?.top.map((t) => t.feature)).toEqual(want.top.map((t) => t.feature));
+    want.top.forEach((t, j) => close(got?.top[j]?.auc, t.auc, AUC, `blocked top ${j}`));
+    expect(r.entries[0]?.constant).toBe(c.constant);
+  });
 
   it('refuses bad input in one line', async () => {
     const ds = dataset(golden.dataset);

@@ -22,14 +22,14 @@ export interface SaeProbeSeries {
 export function saeProbeChart(series: SaeProbeSeries[], o: { eitherSign: boolean; width?: number }): SVGSVGElement {
   const what = o.eitherSign ? 'best feature, either sign: max_i max(AUROC, 1 − AUROC)' : 'best feature: max_i AUROC of z_i';
   const one = series.length === 1;
-  const lines = series.flatMap((s, k) => {
+  // Every series its own colour (a single SAE is one point per series: a dash alone would not tell them apart).
+  const lines = series.flatMap((s) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     const x = pts.map((p) => p.x);
     const tag = one ? '' : ` — class ${s.name}`;
-    const color = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2'][k % 6] as string;
     return [
-      { name: `linear probe: AUROC of P(${s.name})${tag}`, values: pts.map((p) => p.probe), x, color },
-      { name: `${what}${tag}`, values: pts.map((p) => p.feature), x, color, dashed: true },
+      { name: `linear probe: AUROC of P(${s.name})${tag}`, values: pts.map((p) => p.probe), x },
+      { name: `${what}${tag}`, values: pts.map((p) => p.feature), x, dashed: true },
     ];
   });
   return lineChart(lines, {

@@ -41,6 +41,11 @@ export interface SaeProbeOptions {
   top: number;
   /** Random directions of the cosine control (0 = no cosines). */
   controls: number;
+  /** Keep each hook's probe as an artifact (default: dropped once scored). */
+  keepProbes: boolean;
+  /** Memory bounds of the encoding, in floats: z on the device per row chunk ([rows, d_sae]), and z read back per feature block ([n_test, features]). */
+  deviceFloats: number;
+  hostFloats: number;
 }
 
 /** One feature as a classifier of one class. */
@@ -86,7 +91,8 @@ export interface SaeProbeEntry {
   /** The probe at this hook: its test accuracy and AUROC (binary: of P(class 1); else macro). */
   probeAcc: number;
   probeAuc: number;
-  probe: string;
+  /** The probe artifact, when `keepProbes`. */
+  probe?: string;
   classes: SaeProbeClass[];
   /** Random-direction control of max |cos| over decoder rows: mean and 95th percentile. */
   control?: { mean: number; p95: number; n: number };
@@ -114,5 +120,6 @@ const P = PROBE_DEFAULTS;
 export const SAE_PROBE_DEFAULTS: SaeProbeOptions = {
   dataset: '', saes: [], position: P.position, limit: P.limit, batchTokens: P.batchTokens, maxBytes: P.maxBytes,
   method: P.method, C: P.C, split: P.split, testFraction: P.testFraction, folds: P.folds, seed: P.seed, positive: P.positive,
-  maxIter: P.maxIter, tol: P.tol, solver: P.solver, bootstrap: 0, top: 10, controls: 100,
+  maxIter: P.maxIter, tol: P.tol, solver: P.solver, bootstrap: 0, top: 10, controls: 100, keepProbes: false,
+  deviceFloats: 2 ** 22, hostFloats: 2 ** 24,
 };

@@ -4,7 +4,7 @@
  * and the probes from `probe` (one run of each over the SAEs' hooks, the Concept-depth
  * settings and split); the TEST rows are then encoded on the device, z = encode(x)
  * [n_test, d_sae], read back one block of features at a time (rows chunked so the device
- * holds at most ~4M floats of z, the host at most ~16M), and scored per feature on the host:
+ * holds at most `deviceFloats` of z, the host at most `hostFloats`), and scored per feature on the host:
  *   AUROC_ik = rocAuc(z_i, y == k)  (Mann–Whitney, ties averaged; constant z_i → 0.5)
  *   F1_ik    = f1Binary(z_i > 0, y == k).
  * Cosines: W_dec rows normalised, against the probe direction and R seeded Gaussian directions.
@@ -24,8 +24,6 @@ import { saeEncode } from './sae-encode';
 
 /** AUROCs this close are ties (the lowest feature id wins). */
 const TIE = 1e-12;
-const DEVICE_FLOATS = 2 ** 22;
-const HOST_FLOATS = 2 ** 24;
 
 /** Per class k (of `scored`), per feature i: AUROC and F1 of z_i on the test rows. */
 interface FeatureTable { auc: Float64Array[]; f1: Float64Array[]; constant: number }
@@ -58,12 +56,12 @@ export function rankFeatures(score: ArrayLike<number>, top: number): number[] {
 }
 
 /** The test rows' z at every feature, encoded on the device, scored block by block. */
-async function featureTable(ctx: AnalysisContext<'sae-probe'>, sae: Sae, x: Float32Array, n: number, y: Int32Array, scored: number[], tick: () => Promise<void>): Promise<FeatureTable> {
+async function featureTable(ctx: AnalysisContext<'sae-probe'>, o: SaeProbeOptions, sae: Sae, x: Float32Array, n: number, y: Int32Array, scored: number[], tick: () => Promise<void>): Promise<FeatureTable> {
   const D = sae.info.dSae;
   const d = sae.info.dIn;
   const t: FeatureTable = { auc: scored.map(() => new Float64Array(D)), f1: scored.map(() => new Float64Array(D)), constant: 0 };
-  const B = Math.max(1, Math.min(D, Math.floor(HOST_FLOATS / n)));
-  const R = Math.max(1, Math.min(n, Math.floor(DEVICE_FLOATS / D)));
+  const B = Math.max(1, Math.min(D, Math.floor(o.hostFloats / n)));
+  const R = Math.max(1, Math.min(n, Math.floor(o.deviceFloats / D)));
   const cols = new Float32Array(B * n);
   for (let f0 = 0; f0 < D; f0 += B) {
     const nb = Math.min(B, D - f0);
@@ -130,6 +128,7 @@ function checkOptions(o: SaeProbeOptions): void {
   if ((o.position as unknown) === 'all') fail('sae-probe: position "all" keeps every token; use last, mean or an index');
   if (o.split === 'kfold') fail('sae-probe: split kfold has no single test split for the feature AUROCs; use random or stratified');
   if (!(Number.isInteger(o.top) && o.top >= 1)) fail(`sae-probe: top must be a positive integer, got ${o.top}`);
+  if (!(Number.isInteger(o.deviceFloats) && o.deviceFloats >= 1 && Number.isInteger(o.hostFloats) && o.hostFloats >= 1)) fail(`sae-probe: deviceFloats and hostFloats must be positive integers, got ${o.deviceFloats} and ${o.hostFloats}`);
   if (!(Number.isInteger(o.controls) && o.controls >= 0 && o.controls <= 10000)) fail(`sae-probe: controls must be an integer from 0 to 10000, got ${o.controls}`);
 }
 
@@ -179,7 +178,7 @@ export const saeProbeAnalysis = defineAnalysis({
         test.forEach((i, r) => x.set(data.subarray(i * d, (i + 1) * d), r * d));
         let table: FeatureTable;
         try {
-          table = await featureTable(ctx, s.sae, x, n, y, scored, tick);
+          table = await featureTable(ctx, o, s.sae, x, n, y, scored, tick);
         } catch (e) {
           if (cancelled) break;
           throw e;
@@ -216,7 +215,7 @@ export const saeProbeAnalysis = defineAnalysis({
         const dep = depthOf(s.hook, S);
         entries.push({
           sae: s.id, saeHook: s.sae.info.hook, hook: s.hook, layer: lm ? Number(lm[1]) : null, step: dep.step, relDepth: dep.rel, dSae: s.sae.info.dSae,
-          constant: table.constant, probeAcc: pr.acc[j] as number, probeAuc: pr.auc[j] as number, probe: probeId, classes, ...(control ? { control } : {}),
+          constant: table.constant, probeAcc: pr.acc[j] as number, probeAuc: pr.auc[j] as number, ...(o.keepProbes ? { probe: probeId } : {}), classes, ...(control ? { control } : {}),
         });
         ctx.progress({ done: entries.length, total: saes.length, unit: 'SAEs', phase: 'encode' });
       }
@@ -227,6 +226,7 @@ export const saeProbeAnalysis = defineAnalysis({
       };
     } finally {
       ctx.registry.dropArtifact(pr.activations);
+      if (!o.keepProbes) for (const id of pr.probes) ctx.registry.dropArtifact(id);
     }
   },
 });
