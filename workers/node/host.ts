@@ -5,7 +5,8 @@ import { initBackend, type BackendName } from '../engine/backend';
 /**
  * Starts a tfjs backend in Node. tfjs greets Node users on stderr suggesting
  * tfjs-node (which cannot install here); that line is dropped so stderr carries
- * only real messages.
+ * only real messages. wasm runs the threaded SIMD build when STRATA_WASM_THREADS allows
+ * (workers/node/wasm-threads.ts).
  */
 let wasmPathsSet = false;
 
@@ -20,6 +21,7 @@ export async function initNodeBackend(name: 'wasm' | 'cpu'): Promise<BackendName
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const require = createRequire(import.meta.url);
     wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+    (await import('./wasm-threads')).installNodeWasm();
   }
   return initBackend([name]);
 }
