@@ -93,4 +93,9 @@ function report(e: unknown): void {
 
 onClosedPipe();
 oneLineErrors(report);
-main(process.argv.slice(2)).catch(report);
+/** Exits once stdout and stderr are flushed: the wasm backend's pthread workers could keep Node alive. */
+function exitWhenFlushed(): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+}
+
+main(process.argv.slice(2)).catch(report).finally(exitWhenFlushed);
