@@ -9,6 +9,7 @@ import { DatasetsView } from '../features/datasets/DatasetsView';
 import { CkaView } from '../features/cka/CkaView';
 import { LatentView } from '../features/latent/LatentView';
 import { ProbesView } from '../features/probes/ProbesView';
+import { QuantView } from '../features/quant/QuantView';
 import { SaeView } from '../features/sae/SaeView';
 import { MethodNotes, NotesLink } from '../features/help/MethodNotes';
 import { LinkBar } from '../features/link/LinkBar';
@@ -73,6 +74,7 @@ export function App() {
             <button type="button" data-testid="tab-latent" className={view === 'latent' ? 'on' : ''} onClick={() => setView('latent')}>Latent language</button>
             <button type="button" data-testid="tab-probes" className={view === 'probes' ? 'on' : ''} onClick={() => setView('probes')}>Concept depth</button>
             <button type="button" data-testid="tab-sae" className={view === 'sae' ? 'on' : ''} onClick={() => setView('sae')}>SAE features</button>
+            <button type="button" data-testid="tab-quant" className={view === 'quant' ? 'on' : ''} onClick={() => setView('quant')}>Quantization</button>
           </nav>
           {view === 'lens' && <LogitLensView />}
           {view === 'attention' && <AttentionView />}
@@ -86,6 +88,7 @@ export function App() {
           {view === 'latent' && <LatentView />}
           {view === 'probes' && <ProbesView />}
           {view === 'sae' && <SaeView />}
+          {view === 'quant' && <QuantView />}
         </main>
       </div>
     </div>

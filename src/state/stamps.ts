@@ -9,7 +9,7 @@
 import type { LoadSummary } from '../contracts/engine-api';
 import type { State } from './store';
 
-export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka' | 'latent' | 'probes';
+export type ResultName = 'lens' | 'attention' | 'residual' | 'effect' | 'sweep' | 'chains' | 'tunedComparison' | 'compare' | 'cka' | 'latent' | 'probes' | 'quant';
 
 export interface Stamp {
   model: string;
@@ -89,6 +89,9 @@ export function stampNow(name: ResultName, s: State): Stamp {
       const { metric: _m, jump: _j, converge: _c, ...p } = s.probeSettings;
       return { model: run.model, path: livePath, settings: JSON.stringify([p, s.dataset?.id ?? null, p.target === 'B' ? modelSerial(s.compareModel) : null]) };
     }
+    case 'quant':
+      // Over a dataset with the model's own weights re-quantised: the model, the dataset and the settings (not the prompt or path).
+      return { model: run.model, settings: JSON.stringify([s.quantSettings, s.dataset?.id ?? null]) };
   }
 }
 

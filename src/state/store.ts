@@ -22,13 +22,15 @@ import type { CkaProgress } from '../contracts/cka';
 import { CKA_INITIAL, type CkaSlice } from './cka-slice';
 import { LATENT_INITIAL, type LatentSlice } from './latent-slice';
 import { PROBES_INITIAL, type ProbesSlice } from './probes-slice';
+import { QUANT_INITIAL, type QuantSlice } from './quant-slice';
+import type { QuantStudyProgress } from '../contracts/quant-study';
 import type { ProbeProgress } from '../contracts/probe';
 import { EXTRACT_DEFAULTS } from '../contracts/extract';
 import type { ResultName, Stamp } from './stamps';
 import type { ContextPolicy, ContextVerdict } from './context';
 
 export type LensMetric = 'top1Prob' | 'targetProb' | 'targetRank' | 'entropy' | 'kl';
-export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent' | 'sae' | 'probes';
+export type ViewName = 'lens' | 'attention' | 'residual' | 'sweep' | 'chains' | 'tuned' | 'compare' | 'datasets' | 'cka' | 'latent' | 'sae' | 'probes' | 'quant';
 
 /** What each kind of job reports while it runs (never: no progress, only busy). */
 export interface JobProgress {
@@ -47,6 +49,7 @@ export interface JobProgress {
   cka: CkaProgress;
   latent: Progress;
   probes: ProbeProgress;
+  quant: QuantStudyProgress;
 }
 export type JobSlot = keyof JobProgress;
 
@@ -153,7 +156,7 @@ export interface UiSlice {
   notice: string | null;
 }
 
-export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice & LatentSlice & ProbesSlice;
+export type State = EngineSlice & ModelSlice & RunSlice & LensSlice & AttentionSlice & DepthSlice & LinkSlice & UiSlice & DatasetsSlice & CkaSlice & LatentSlice & ProbesSlice & QuantSlice;
 
 export const initialState: State = {
   backend: null,
@@ -214,6 +217,8 @@ export const initialState: State = {
   ...LATENT_INITIAL,
   // Concept-depth slice (src/state/probes.ts).
   ...PROBES_INITIAL,
+  // Quantization-study slice (src/state/quant.ts).
+  ...QUANT_INITIAL,
 };
 
 export const useStore = create<State>()(() => initialState);

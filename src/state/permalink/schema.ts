@@ -40,7 +40,7 @@ export const interventionSchema = z.object({
   }).optional(),
 });
 
-export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets', 'cka', 'latent', 'sae', 'probes']);
+export const viewSchema = z.enum(['lens', 'attention', 'residual', 'sweep', 'chains', 'tuned', 'compare', 'datasets', 'cka', 'latent', 'sae', 'probes', 'quant']);
 
 /** Datasets view (added within v2): a built-in set by name or a local file by SHA-256, its column mapping and extraction settings. */
 const columnName = z.string().min(1).max(200);
