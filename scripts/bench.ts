@@ -14,6 +14,7 @@ import { Engine } from '../workers/engine/engine';
 import { BLOCK_HOOKS, GLOBAL_HOOKS } from '../workers/engine/forward/hooks';
 import { dirFileSet } from '../workers/node/fs-source';
 import { initNodeBackend } from '../workers/node/host';
+import { nodeWasmLine } from '../workers/node/wasm-threads';
 import { benchCli, benchTorch } from './bench-peers';
 import { benchBrowser } from './bench-browser';
 import { makeBenchModel } from './make-bench-model';
@@ -54,6 +55,7 @@ async function time(label: string, f: () => Promise<unknown>): Promise<number> {
 
 const dir = makeBenchModel();
 console.log(`backend ${await initNodeBackend(backend)}; model ${dir}; ${T} tokens; ${runs} runs after a warm-up`);
+if (backend === 'wasm') console.log(nodeWasmLine()); // e.g. "wasm build threaded-simd, 2 threads" (STRATA_WASM_THREADS)
 const engine = new Engine();
 const t0 = performance.now();
 const info = (await engine.load(await dirFileSet(dir))).info;
