@@ -69,7 +69,7 @@ export interface SaeTrainPoint {
 export interface SaeTrainProgress extends Progress {
   /** 'extract': rows through the model (done/total rows); 'train': done/total steps. */
   phase: 'extract' | 'train';
-  /** The latest curve point (train phase). */
+  /** Train phase: the step's curve point, on progress ticks (every `progressEvery` steps and the last). */
   point?: SaeTrainPoint;
 }
 

@@ -69,7 +69,7 @@ export const saeTrainAnalysis = defineAnalysis({
     const { x, n, d, bos } = await activations(ctx, o);
     const r = await trainSaeOn(x, n, d, o, (p, done) => {
       const secs = (Date.now() - t0) / 1000;
-      ctx.progress({ phase: 'train', done, total: o.steps, unit: 'steps', point: p, ...(secs > 0 ? { rate: done / secs, etaSeconds: (o.steps - done) / (done / secs) } : {}) });
+      ctx.progress({ phase: 'train', done, total: o.steps, unit: 'steps', ...(p ? { point: p } : {}), ...(secs > 0 ? { rate: done / secs, etaSeconds: (o.steps - done) / (done / secs) } : {}) });
     }, ctx.signal);
     const hook = layerHook(ctx, o.hook);
     const topk = o.architecture === 'topk';

@@ -99,10 +99,10 @@ function topMask(key: tf.Tensor2D, k: number): tf.Tensor2D {
   return tf.cast(tf.greaterEqual(key, kth), 'float32') as tf.Tensor2D;
 }
 
-/** Trains on x [n, dIn] (host, f32); the caller owns the returned weights. */
+/** Trains on x [n, dIn] (host, f32); `onStep` after every step, with a curve point on progress ticks. The caller owns the returned weights. */
 export async function trainSaeOn(
   x: Float32Array, n: number, dIn: number, o: SaeTrainCore,
-  onPoint?: (p: SaeTrainPoint, done: number) => void, signal?: AbortSignal,
+  onStep?: (point: SaeTrainPoint | undefined, done: number) => void, signal?: AbortSignal,
 ): Promise<SaeTrainOutcome> {
   checkTrainOptions(o, dIn);
   if (n < 1) fail('sae-train: no activations to train on');
@@ -189,10 +189,9 @@ export async function trainSaeOn(
       losses.push(loss);
       done = step + 1;
       last = { step: done, loss, mse: stats[0] as number, l0: stats[1] as number, fve: stats[2] as number, dead: since.filter((s) => s > deadWindow).length / dSae };
-      if (done % o.progressEvery === 0 || done === o.steps) {
-        curve.push(last);
-        onPoint?.(last, done);
-      }
+      const onTick = done % o.progressEvery === 0 || done === o.steps;
+      if (onTick) curve.push(last);
+      onStep?.(onTick ? last : undefined, done);
     }
     ok = true;
     const weights: SaeWeights = { wEnc: wEnc.clone(), bEnc: bEnc.clone(), wDec: wDec.clone(), bDec: bDec.clone() };
