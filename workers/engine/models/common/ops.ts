@@ -66,7 +66,7 @@ export function linearWeightF32(l: Linear): tf.Tensor2D {
 }
 
 /** Vocabulary entries in a block (columns of an f32 block, rows of a packed one). */
-function blockSize(b: UnembedBlock): number {
+export function blockSize(b: UnembedBlock): number {
   return b.packed ? b.packed.rows : b.w.shape[1];
 }
 
