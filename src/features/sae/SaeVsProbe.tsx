@@ -113,7 +113,7 @@ export function SaeVsProbe() {
               <tr><th>layer</th><th>hook</th><th>probe AUROC</th><th>probe acc</th><th>best feature (AUROC, F1)</th><th>either sign</th><th>cos(probe, best) · max|cos| · random</th><th>top features by AUROC (click: select)</th></tr>
             </thead>
             <tbody>
-              {r.entries.map((e) => {
+              {[...r.entries].sort((a, b) => a.relDepth - b.relDepth).map((e) => {
                 const c = e.classes[k];
                 if (!c) return null;
                 return (
