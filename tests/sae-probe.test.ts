@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SaeProbeClass, SaeProbeResult } from '../src/contracts/sae-probe';
+import { rankFeatures, scoreColumns } from '../workers/engine/analyses/sae-probe';
 import { addSae } from '../workers/engine/artifacts/sae-load';
 import type { Engine } from '../workers/engine/engine';
 import { dirFileSet } from '../workers/node/fs-source';
@@ -116,6 +117,20 @@ describe('sae-probe over several SAEs and refusals', () => {
     await expect(engine.analyze('sae-probe', { options: { dataset: ds, saes: [] } })).rejects.toThrow(/at least one SAE/);
     await expect(engine.analyze('sae-probe', { options: { dataset: ds, saes: ['a999'] } })).rejects.toThrow(/does not exist/);
     await expect(engine.analyze('sae-probe', { options: { dataset: ds, saes: ['x'], split: 'kfold' } })).rejects.toThrow(/kfold/);
+  });
+});
+
+describe('feature ties and constant features', () => {
+  it('ties (within 1e-12) go to the lowest id; a constant feature scores 0.5 and is counted', () => {
+    expect(rankFeatures([0.5, 0.7, 0.7 + 1e-14, 0.6, 0.7], 4)).toEqual([1, 2, 4, 3]);
+    // Columns [3 features, 4 rows]: constant, perfect, reversed; labels 0 0 1 1.
+    const cols = Float32Array.from([2, 2, 2, 2, 0, 0, 1, 3, 3, 1, 0, 0]);
+    const t = { auc: [new Float64Array(3)], f1: [new Float64Array(3)], constant: 0 };
+    scoreColumns(cols, 3, 4, 0, Int32Array.from([0, 0, 1, 1]), [1], t);
+    expect(Array.from(t.auc[0] as Float64Array)).toEqual([0.5, 1, 0]);
+    // F1 of z > 0 for class 1: all predicted (2/3), exact (1), the wrong two (0).
+    expect(Array.from(t.f1[0] as Float64Array).map((v) => Math.round(v * 1e9) / 1e9)).toEqual([Math.round((2 / 3) * 1e9) / 1e9, 1, 0]);
+    expect(t.constant).toBe(1);
   });
 });
 
