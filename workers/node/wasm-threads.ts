@@ -17,6 +17,8 @@
  * 3. XNNPACK's pool is capped at half the logical cores (1 on 2 cores), read once by a static
  *    initialiser from the import `env.emscripten_num_logical_cores`: the wasm is instantiated
  *    here (Emscripten's instantiateWasm hook) with that import reporting twice the threads.
+ * (Also: a worker inherits the parent's node flags, so under tsx each of Emscripten's 8
+ *    pooled workers would boot tsx's loader, ~2 s at start-up; they get no flags.)
  * 4. Running pthreads keep Node's event loop alive: they are unref'd once started (and the
  *    CLI exits explicitly once stdout is flushed, workers/cli.ts).
  * STRATA_WASM_THREADS: 0 = single-threaded SIMD build; unset = as many threads as logical
@@ -28,7 +30,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import * as tf from '@tensorflow/tfjs-core';
@@ -77,6 +79,18 @@ function pthreadScriptFile(contents: string): string {
   return file;
 }
 
+/** worker_threads' Worker without the parent's node flags (tsx's loader): the pthread script is plain CommonJS. */
+class PlainWorker extends Worker {
+  constructor(file: string | URL, options: WorkerOptions = {}) {
+    super(file, { execArgv: [], ...options });
+  }
+}
+
+/** Emscripten's Node glue sets `global.Worker = worker_threads.Worker` and spawns its pthreads with it: hand it PlainWorker. */
+function plainWorkersForEmscripten(): void {
+  Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => PlainWorker, set: () => undefined });
+}
+
 /** The threaded SIMD build with `threads` XNNPACK threads, set up as tfjs's init() does but with files, not blob: URLs. */
 async function startThreaded(threads: number): Promise<BackendWasm> {
   const require = createRequire(import.meta.url);
@@ -86,6 +100,7 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
   // The contents come from a template literal whose "\n" escapes became real newlines: put them back.
   const pthreadScript = pthreadScriptFile(wasmWorkerContents.replace(/\n/g, '\\n'));
   const binary = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), 'tfjs-backend-wasm-threaded-simd.wasm');
+  plainWorkersForEmscripten();
   let aborted: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let instantiateFailed: (e: unknown) => void = () => undefined;
