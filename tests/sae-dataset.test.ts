@@ -34,10 +34,10 @@ beforeAll(async () => {
   engine = await engineFor(golden.model);
 }, 60_000);
 
-async function scan(c: Case, batchTokens: number): Promise<{ r: SaeDatasetResult; sae: string; dataset: string }> {
+async function scan(c: Case, batchTokens: number, keepBytes = 2 ** 26): Promise<{ r: SaeDatasetResult; sae: string; dataset: string }> {
   const sae = (await addSae(engine.registry, await dirFileSet(c.sae), { path: c.sae })).id;
   const dataset = engine.datasetLoad(readFileSync(c.dataset), 'extract-gpt2.csv').id;
-  const r = await engine.analyze('sae-dataset', { run: { tokens: [], ...(c.path ? { path: c.path } : {}) }, options: { sae, dataset, limit: c.limit, batchTokens } });
+  const r = await engine.analyze('sae-dataset', { run: { tokens: [], ...(c.path ? { path: c.path } : {}) }, options: { sae, dataset, limit: c.limit, batchTokens, keepBytes } });
   return { r, sae, dataset };
 }
 
@@ -113,15 +113,23 @@ describe.each(golden.cases)('sae-dataset $name', (c) => {
 
 describe('sae-dataset batching, search on a prompt, refusals, cancel', () => {
   const c = golden.cases[0] as Case;
-  it('one row at a time gives the batched numbers', async () => {
+  it('one row at a time, and pass 2 running the rows again (keepBytes 0), give the batched numbers', async () => {
+    const before = tf.memory().numTensors;
     const a = await scan(c, 24);
     const b = await scan(c, 0);
+    const again = await scan(c, 24, 0);
     expect(b.r.batched).toBe(false);
-    close(b.r.fve, a.r.fve, 'FVE', 1e-5);
-    expect(b.r.l0).toBe(a.r.l0);
     const sa = engine.registry.artifact('sae-stats', a.r.artifact).stats;
-    const sb = engine.registry.artifact('sae-stats', b.r.artifact).stats;
-    expect(Array.from(sb.hist)).toEqual(Array.from(sa.hist));
+    for (const o of [b, again]) {
+      close(o.r.fve, a.r.fve, 'FVE', 1e-5);
+      expect(o.r.l0).toBe(a.r.l0);
+      const so = engine.registry.artifact('sae-stats', o.r.artifact).stats;
+      expect(Array.from(so.hist)).toEqual(Array.from(sa.hist));
+      so.quantiles.forEach((t, j) => expect(maxAbsDiff(t.vals, sa.quantiles[j]?.vals ?? []).diff, `quantile ${j}`).toBeLessThanOrEqual(1e-5));
+    }
+    for (const o of [a, b, again]) for (const id of [o.r.artifact, o.sae, o.dataset]) engine.registry.dropArtifact(id);
+    engine.registry.dropRuns();
+    expect(tf.memory().numTensors).toBe(before);
   });
   it('search over a prompt, and one-line refusals', async () => {
     const sae = (await addSae(engine.registry, await dirFileSet(c.sae), { path: c.sae })).id;

@@ -29,9 +29,11 @@ export interface SaeDatasetOptions {
   perQuantile: number;
   /** Tokens per batch (rows side by side, right-padded); 0 = one row at a time. */
   batchTokens: number;
+  /** Device bytes of SAE inputs kept from pass 1 for pass 2 (beyond: the rows run again); 0 = never kept. */
+  keepBytes: number;
 }
 
-export const SAE_DATASET_DEFAULTS: SaeDatasetOptions = { sae: '', dataset: '', limit: 0, topN: 20, perQuantile: 3, batchTokens: 512 };
+export const SAE_DATASET_DEFAULTS: SaeDatasetOptions = { sae: '', dataset: '', limit: 0, topN: 20, perQuantile: 3, batchTokens: 512, keepBytes: 64 * 2 ** 20 };
 
 /** One feature's line in the summary. */
 export interface SaeFeatureStat {

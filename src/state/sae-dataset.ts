@@ -36,6 +36,12 @@ export const useSaeDash = create<SaeDashState>()(() => ({
   limit: 200, window: 0, result: null, stamp: null, caption: '', jobId: null, progress: null, error: null,
   feature: null, featureBusy: false, search: null, searchBusy: false, searchError: null,
 }));
+/**
+ * Tokens per batch of the page's scans: rows are padded to a fixed batch, so short rows in a
+ * 512-token batch mostly run padding; 128 keeps the waste small (the SAE encodes kept tokens only).
+ */
+const PAGE_BATCH_TOKENS = 128;
+
 const setD = useSaeDash.setState;
 const getD = useSaeDash.getState;
 
@@ -94,7 +100,7 @@ export async function scanDataset(): Promise<void> {
   setD({ jobId, progress: null, error: null });
   try {
     const run = { model, tokens: [], ...(s.path ? { path: s.path } : {}), interventions: s.interventions };
-    const result = await engine.analyze(jobId, 'sae-dataset', { model, run, options: { sae, dataset: dataset.id, limit: getD().limit } }, (p) => {
+    const result = await engine.analyze(jobId, 'sae-dataset', { model, run, options: { sae, dataset: dataset.id, limit: getD().limit, batchTokens: PAGE_BATCH_TOKENS } }, (p) => {
       if (getD().jobId === jobId) setD({ progress: p });
     });
     if (getD().jobId !== jobId || get().model?.modelId !== model) return;

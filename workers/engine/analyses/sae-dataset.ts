@@ -10,8 +10,10 @@
  * in float64 on the host: SSE = Σ‖x − x̂‖², Σ‖x‖², Σx, Σ cos(x, x̂), so
  *   FVE = 1 − SSE / (Σ‖x‖² − N‖x̄‖²),  x̄ = Σx / N,   L0 = Σ fires / N,
  *   dead = #{f : fires_f = 0}, density_f = fires_f / N.
- * Pass 2 (exact, needs each max): bin b = min(49, ⌊50 z / max_f⌋) of every z > 0, counted
- * per feature on the device; and per quantile group q = ⌊b / 10⌋ the largest few examples.
+ * Pass 2 (exact, needs each max; on pass 1's inputs kept on the device when they fit in
+ * `keepBytes`, else the rows run again): bin b = min(49, ⌊50 z / max_f⌋) of every z > 0, counted
+ * per feature on the device (one bincount over f·50 + b); and per quantile group q = ⌊b / 10⌋
+ * the largest few examples (one topk over a [5·d_sae, n] key: z in the group, else −1).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SAE_DATASET_DEFAULTS, SAE_HIST_BINS, SAE_QUANTILES, type SaeDatasetResult, type SaeFeatureStat } from '../../../src/contracts/sae-dataset';
@@ -56,7 +58,7 @@ function featureStat(s: Pick<SaeStats, 'fires' | 'max' | 'sum' | 'tokens'>, id: 
 }
 export { featureStat };
 
-const NOTE = 'BOS at position 0 left out; histograms and quantile groups from a second pass once each feature\'s max is known (exact); quantile examples are the largest few in each interval (SAEDashboard samples 5 at random)';
+const NOTE = 'BOS at position 0 left out; histograms and quantile groups from a second pass once each feature\'s max is known (exact; on pass 1\'s inputs kept on the device when they fit in keepBytes); quantile examples are the largest few in each interval (SAEDashboard samples 5 at random)';
 
 export const saeDatasetAnalysis = defineAnalysis({
   name: 'sae-dataset',
@@ -81,6 +83,13 @@ export const saeDatasetAnalysis = defineAnalysis({
     let ssx = 0;
     let cosSum = 0;
     const sx = new Float64Array(width);
+    // Pass 1's SAE inputs, kept on the device for pass 2 while they fit (else pass 2 runs the rows again).
+    let cache: { x: tf.Tensor2D; rowOf: Int32Array; posOf: Int32Array }[] | null = [];
+    let cacheBytes = 0;
+    const dropCache = (): void => {
+      for (const c of cache ?? []) c.x.dispose();
+      cache = null;
+    };
     let batched: boolean;
     try {
       batched = await runRowBatches(ctx.registry, m, ids, { ...batchRun, progress: (p) => ctx.progress({ ...p, pass: 1 }) }, async (g, fw) => {
@@ -96,7 +105,12 @@ export const saeDatasetAnalysis = defineAnalysis({
           const next = [tf.add(acc[0] as tf.Tensor1D, tf.sum(tf.cast(tf.greater(z, 0), 'float32'), 0)), tf.add(acc[1] as tf.Tensor1D, tf.sum(z, 0)), tf.maximum(acc[2] as tf.Tensor1D, tf.max(z, 0))];
           return { values, indices, sums: [tf.sum(tf.square(err)), tf.sum(tf.square(x)), tf.sum(cos), tf.sum(x, 0)], next };
         });
-        x.dispose();
+        cacheBytes += n * width * 4;
+        if (cache && cacheBytes <= o.keepBytes) cache.push({ x, rowOf, posOf });
+        else {
+          dropCache();
+          x.dispose();
+        }
         tf.dispose(acc);
         acc = outs.next as tf.Tensor1D[];
         try {
@@ -113,10 +127,12 @@ export const saeDatasetAnalysis = defineAnalysis({
       });
     } catch (e) {
       tf.dispose(acc);
+      dropCache();
       throw e;
     }
     const [firesF, sumF, maxF] = await Promise.all(acc.map((t) => t.data()));
     tf.dispose(acc);
+    if (N === 0) dropCache();
     if (N === 0) fail(`sae-dataset: the rows of ${dataset.info.name} hold no token besides BOS`);
     const fires = Float64Array.from(firesF as Float32Array);
     const sum = Float64Array.from(sumF as Float32Array);
@@ -125,40 +141,57 @@ export const saeDatasetAnalysis = defineAnalysis({
     // Pass 2: per-feature 50-bin histograms and quantile-group examples.
     const quantiles = Array.from({ length: SAE_QUANTILES }, () => topTable(dSae, o.perQuantile));
     const maxSafe = tf.tensor1d(Array.from(max, (v) => (v > 0 ? v : 1)));
-    let hist: tf.Tensor2D = tf.zeros([SAE_HIST_BINS, dSae]);
+    let hist: tf.Tensor1D = tf.zeros([dSae * SAE_HIST_BINS]); // feature-major counts
     const per = SAE_HIST_BINS / SAE_QUANTILES;
     try {
-      await runRowBatches(ctx.registry, m, ids, { ...batchRun, progress: (p) => ctx.progress({ ...p, pass: 2 }) }, async (g, fw) => {
-        const { x, rowOf, posOf } = batchInput(fw, hook, width, g, ids, keep);
+      const second = async (x: tf.Tensor2D, rowOf: Int32Array, posOf: Int32Array): Promise<void> => {
         const n = rowOf.length;
-        if (n === 0) return void x.dispose();
         const k = Math.min(o.perQuantile, n);
         const outs = tf.tidy(() => {
           const z = saeEncode(sae, x).z; // [n, dSae]
-          const bins = histBins(z, maxSafe);
+          const bins = histBins(z, maxSafe); // [n, dSae] int32
           const on = tf.greater(z, 0);
-          const h = tf.stack(Array.from({ length: SAE_HIST_BINS }, (_, b) => tf.sum(tf.cast(tf.logicalAnd(on, tf.equal(bins, b)), 'float32'), 0))); // [50, dSae]
-          const q = tf.floorDiv(bins, per);
-          const tops = Array.from({ length: SAE_QUANTILES }, (_, j) => tf.topk(tf.transpose(tf.where(tf.logicalAnd(on, tf.equal(q, j)), z, tf.fill(z.shape, -1))), k));
-          return { next: tf.add(hist, h) as tf.Tensor2D, tops: tops.flatMap((t) => [t.values, t.indices]) };
+          // Feature-major bin ids f·50 + b of the firing entries (the rest to an overflow bin), counted in one bincount.
+          const flat = tf.cast(tf.reshape(tf.where(on, tf.add(bins, tf.range(0, dSae * SAE_HIST_BINS, SAE_HIST_BINS, 'int32')), tf.fill(z.shape, dSae * SAE_HIST_BINS, 'int32')), [-1]), 'int32') as tf.Tensor1D;
+          const h = tf.slice(tf.bincount(flat, tf.tensor1d([], 'float32'), dSae * SAE_HIST_BINS + 1), 0, dSae * SAE_HIST_BINS);
+          // The quantile groups as one [Q·dSae, n] key (z inside group q, else −1): one topk for all.
+          const q = tf.expandDims(tf.floorDiv(bins, per), 0); // [1, n, dSae]
+          const inG = tf.logicalAnd(tf.equal(q, tf.reshape(tf.range(0, SAE_QUANTILES, 1, 'int32'), [SAE_QUANTILES, 1, 1])), tf.expandDims(on, 0)); // [Q, n, dSae]
+          const key = tf.where(inG, tf.broadcastTo(tf.expandDims(z, 0), inG.shape), tf.fill(inG.shape, -1));
+          const t = tf.topk(tf.reshape(tf.transpose(key, [0, 2, 1]), [SAE_QUANTILES * dSae, n]), k); // [Q·dSae, k]
+          return { next: tf.add(hist, h) as tf.Tensor1D, tops: [t.values, t.indices] };
         });
-        x.dispose();
         hist.dispose();
         hist = outs.next;
         try {
-          const got = await Promise.all(outs.tops.map((t) => t.data()));
-          quantiles.forEach((t, j) => mergeTop(t, got[2 * j] as Float32Array, got[2 * j + 1] as Int32Array, k, rowOf, posOf));
+          const [v, i] = (await Promise.all(outs.tops.map((t) => t.data()))) as [Float32Array, Int32Array];
+          quantiles.forEach((t, j) => mergeTop(t, v.subarray(j * dSae * k, (j + 1) * dSae * k), i.subarray(j * dSae * k, (j + 1) * dSae * k), k, rowOf, posOf));
         } finally {
           tf.dispose(outs.tops);
         }
-      });
-      const hv = (await hist.data()) as Float32Array;
-      const histF = new Float64Array(dSae * SAE_HIST_BINS);
-      for (let b = 0; b < SAE_HIST_BINS; b++) for (let f = 0; f < dSae; f++) histF[f * SAE_HIST_BINS + b] = hv[b * dSae + f] as number;
+      };
+      if (cache) {
+        const kept: { x: tf.Tensor2D; rowOf: Int32Array; posOf: Int32Array }[] = cache;
+        for (const [j, c] of kept.entries()) {
+          if (ctx.signal.aborted) fail('the SAE scan was cancelled');
+          await second(c.x, c.rowOf, c.posOf);
+          ctx.progress({ done: j + 1, total: kept.length, unit: 'batches', pass: 2 });
+        }
+      } else {
+        await runRowBatches(ctx.registry, m, ids, { ...batchRun, progress: (p) => ctx.progress({ ...p, pass: 2 }) }, async (g, fw) => {
+          const { x, rowOf, posOf } = batchInput(fw, hook, width, g, ids, keep);
+          try {
+            if (rowOf.length > 0) await second(x, rowOf, posOf);
+          } finally {
+            x.dispose();
+          }
+        });
+      }
+      const histF = Float64Array.from((await hist.data()) as Float32Array);
 
       const mean2 = sx.reduce((s, v) => s + v * v, 0) / N;
       const sst = ssx - mean2;
-      const body: Omit<SaeStats, 'bytes'> = { sae: o.sae, dataset: o.dataset, datasetName: dataset.info.name, limit: o.limit, path, interventions, hook, dSae, ids, bosId: bos, tokens: N, fires, max, sum, top, quantiles, hist: histF };
+      const body: Omit<SaeStats, 'bytes'> = { sae: o.sae, dataset: o.dataset, datasetName: dataset.info.name, limit: o.limit, path, interventions, batchTokens: o.batchTokens, hook, dSae, ids, bosId: bos, tokens: N, fires, max, sum, top, quantiles, hist: histF };
       const stats: SaeStats = { ...body, bytes: statsBytes(body) };
       const a = ctx.registry.addArtifact({ kind: 'sae-stats', model: m.id, label: `SAE ${o.sae} · ${dataset.info.name} · ${N} tokens`, stats });
       const dead = fires.reduce((s, c) => s + (c === 0 ? 1 : 0), 0);
@@ -173,6 +206,7 @@ export const saeDatasetAnalysis = defineAnalysis({
     } finally {
       maxSafe.dispose();
       hist.dispose();
+      dropCache();
     }
   },
 });

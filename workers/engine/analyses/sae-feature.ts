@@ -37,7 +37,7 @@ async function featureRows(registry: Registry, m: ModelEntry, sae: Sae, s: SaeSt
   const { hook, width } = saeHookOn(sae, m, s.path);
   const ids = rows.map((r) => s.ids[r] as number[]);
   const out = new Map<number, Float32Array>(rows.map((r, i) => [r, new Float32Array((ids[i] as number[]).length)]));
-  await runRowBatches(registry, m, ids, { path: s.path, interventions: s.interventions, capture: [hook], batchTokens: 512, signal, what: 'the feature dashboard' }, async (g, fw) => {
+  await runRowBatches(registry, m, ids, { path: s.path, interventions: s.interventions, capture: [hook], batchTokens: s.batchTokens, signal, what: 'the feature dashboard' }, async (g, fw) => {
     const { x, rowOf, posOf } = batchInput(fw, hook, width, g, ids, (i, j) => j >= firstPosition(ids[i] as number[], s.bosId));
     const col = tf.tidy(() => tf.reshape(tf.slice(saeEncode(sae, x).z, [0, f], [-1, 1]), [-1]));
     x.dispose();
@@ -129,7 +129,7 @@ export const saeSearchAnalysis = defineAnalysis({
         const { hook, width } = saeHookOn(sae, m, s.path);
         const keep = (r: number[], j: number): boolean => r[j] === tok && j >= firstPosition(r, s.bosId);
         const ids = s.ids.filter((r) => r.some((_, j) => keep(r, j)));
-        await runRowBatches(ctx.registry, m, ids, { path: s.path, interventions: s.interventions, capture: [hook], batchTokens: 512, signal: ctx.signal, progress: (p) => ctx.progress({ ...p, pass: 1 }), what: 'the feature search' }, async (g, fw) => {
+        await runRowBatches(ctx.registry, m, ids, { path: s.path, interventions: s.interventions, capture: [hook], batchTokens: s.batchTokens, signal: ctx.signal, progress: (p) => ctx.progress({ ...p, pass: 1 }), what: 'the feature search' }, async (g, fw) => {
           const { x, rowOf } = batchInput(fw, hook, width, g, ids, (i, j) => keep(ids[i] as number[], j));
           n += rowOf.length;
           try {

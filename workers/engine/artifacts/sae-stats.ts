@@ -77,6 +77,8 @@ export interface SaeStats {
   limit: number;
   path: number[];
   interventions: Intervention[];
+  /** The scan's tokens per batch (the feature and search runs use it too). */
+  batchTokens: number;
   /** The run's hook the SAE read. */
   hook: string;
   dSae: number;
