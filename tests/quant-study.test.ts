@@ -7,6 +7,7 @@
  * - LIM (flatten and mean) and ZD per layer; fp perplexity and one mixed-bit configuration
  *   (layers 0 and L−1 at 4 bits, the rest at 8) to 1e-4 relative; the lim and zd curves (orders,
  *   low layers, average bits, perplexity);
+ * - a run spec's `quantize` field: the run on a cached quantised copy has the reference's logits;
  * - random orders (mean ± sd over seeds), cancel keeps finished points, no tensor left behind.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,13 +19,13 @@ import { nextTokenCe } from '../workers/engine/analyses/sae';
 import { ascending, lowCount, shuffled, zdFraction } from '../workers/engine/analyses/quant-scores';
 import { defaultPath, disposeForward, forward } from '../workers/engine/forward/forward';
 import { quantizeBlockLinears, quantizedCopy } from '../workers/engine/quantize';
-import { engineFor } from './helpers/node-engine';
+import { engineFor, maxAbsDiff } from './helpers/node-engine';
 
 interface Golden {
   model: string; dataset: string; context: number; tokens: number;
   hashes: { case: string; bits: number; groupSize: number; scheme: QuantScheme; layer: number; sha256: Record<string, string> }[];
   limFlat: number[]; limMean: number[]; zd: number[]; params: number[]; fpPerplexity: number;
-  mixed: { bits: Record<string, number>; perplexity: number };
+  mixed: { bits: Record<string, number>; perplexity: number; logitsLast0: number[] };
   lowBits: number; highBits: number;
   curves: Record<string, { order: number[]; points: { fraction: number; lowLayers: number[]; perplexity: number; avgBits: number }[] }>;
 }
@@ -130,6 +131,32 @@ for (const name of readdirSync('tests/golden/quant-study').map((f) => f.replace(
       // Layers absent from the map are exact clones.
       expect(() => quantizedCopy(m.model, { bits: { 99: 4 }, groupSize: 0 })).rejects.toThrow(/layer 99 in the bits map is not a layer/);
       engine.unload();
+    });
+
+    it('a run spec with quantize runs on one cached quantised copy (reference logits), dropped with its model', { timeout: 120_000 }, async () => {
+      const engine = await engineFor(g.model);
+      const base = engine.model().id;
+      const ds = engine.datasetLoad(readFileSync(g.dataset), 'ds.csv');
+      const ids = (engine.registry.artifact('dataset', ds.id).dataset.rows[0]?.ids ?? []).slice(0, g.context);
+      const before = tf.memory().numTensors;
+      const quantize = { bits: g.mixed.bits };
+      const a = await engine.capture({ tokens: ids, quantize });
+      const { diff, scale } = maxAbsDiff(a.logitsLast, g.mixed.logitsLast0);
+      expect(diff, 'logits of the quantised run').toBeLessThanOrEqual(1e-4 * Math.max(1, scale));
+      const clean = await engine.capture({ tokens: ids });
+      expect(maxAbsDiff(clean.logitsLast, g.mixed.logitsLast0).diff).toBeGreaterThan(10 * diff);
+      // Reused: the same settings make no second copy; the model loaded last is still the base.
+      const t = await engine.analyze('trace', { run: { tokens: ids, quantize: { bits: { ...g.mixed.bits } } }, options: { topk: 1 } });
+      expect(Array.from(t.logitsLast)).toEqual(Array.from(a.logitsLast));
+      expect(engine.registry.modelIds()).toHaveLength(2);
+      expect(engine.model().id).toBe(base);
+      await expect(engine.capture({ tokens: ids, quantize: { bits: { 99: 4 } } })).rejects.toThrow(/quantize.bits: "99" is not a layer of this model/);
+      await expect(engine.capture({ tokens: ids, quantize: { bits: { 0: 1 } } })).rejects.toThrow(/quantize.bits\["0"\] must be an integer from 2 to 16/);
+      await expect(engine.capture({ tokens: ids, quantize: { bits: { 0: 4 }, scheme: 'odd' as 'symmetric' } })).rejects.toThrow(/quantize.scheme must be symmetric or asymmetric/);
+      engine.registry.dropRuns();
+      engine.unload(base);
+      expect(engine.registry.modelIds()).toHaveLength(0);
+      expect(tf.memory().numTensors).toBeLessThan(before);
     });
   });
 }

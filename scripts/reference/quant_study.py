@@ -22,6 +22,8 @@ LIM(l) over the dataset's tokens (every position of every row, after truncation 
   mean     −mean_t cos(x_t, y_t)
 ZD(l) = mean over the block's linear maps of the fraction of weights with |w − μ|/σ > 1
 (μ, σ over that matrix, σ population).
+mixed.logitsLast0 = the mixed configuration's logits at the last position of row 0 (for the run
+spec's `quantize` field).
 Perplexity = exp(Σ_rows Σ_{t<T−1} −log p(x_{t+1} | x_≤t) / Σ_rows (T − 1)).
 Curves: order "lim" = layers by ascending LIM (mean), "zd" = by ascending ZD (ties by index);
 for m = round(f·L), f = 0, .1, …, 1, the first m layers of the order at `low` bits, the rest at
@@ -193,6 +195,9 @@ def build(name, model_dir, dataset):
     fp_ppl, fp_nll = ppl(clean)
     mixed = {0: 4, L - 1: 4, **{l: 8 for l in range(1, L - 1)}}
     mixed_ppl, _ = ppl(weights_for(mixed))
+    m.W = weights_for(mixed)
+    mixed_z = m.decode(m.run(rows[0])[0][-1])[-1].tolist()  # logits at the last position of row 0
+    m.W = clean
     check(mixed_ppl != fp_ppl, "%s: mixed-bit perplexity %.6g differs from fp %.6g" % (name, mixed_ppl, fp_ppl))
 
     order = lambda sc: sorted(range(L), key=lambda l: (sc[l], l))  # noqa: E731
@@ -213,7 +218,7 @@ def build(name, model_dir, dataset):
     return {
         "model": model_dir, "dataset": dataset, "context": CONTEXT, "tokens": n_tok,
         "hashes": hashes, "limFlat": lim_flat, "limMean": lim_mean, "zd": zds, "params": params,
-        "fpPerplexity": fp_ppl, "fpNll": fp_nll, "mixed": {"bits": {str(k): v for k, v in mixed.items()}, "perplexity": mixed_ppl},
+        "fpPerplexity": fp_ppl, "fpNll": fp_nll, "mixed": {"bits": {str(k): v for k, v in mixed.items()}, "perplexity": mixed_ppl, "logitsLast0": mixed_z},
         "lowBits": 4, "highBits": 8, "curves": curves,
     }
 

@@ -3,7 +3,7 @@
  * which interventions. Every analysis of one run names it the same way, so the engine
  * finds its cache (no second forward) and no view can drop the interventions.
  */
-import type { Intervention } from './run';
+import type { Intervention, QuantizeSpec } from './run';
 
 export interface RunRef {
   /** Model id from LoadSummary.modelId; omit = the model loaded last. */
@@ -12,6 +12,8 @@ export interface RunRef {
   /** Layer indices executed in order; omit = all layers in order. */
   path?: number[];
   interventions?: Intervention[];
+  /** Run on a layer-wise fake-quantised copy of the model (contracts/run.ts QuantizeSpec). */
+  quantize?: QuantizeSpec;
 }
 
 /** What progress a long analysis reports: `done` of `total` units (rows, steps, layers). */

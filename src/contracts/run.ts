@@ -50,8 +50,23 @@ export interface Intervention {
   sae?: SaeSplice;
 }
 
+/**
+ * Fake weight quantisation of the run's model (METHODS §11): block l's linear maps RTN-rounded
+ * at bits[l] (an integer 2–16; layers absent stay full precision), in groups of `group` inputs of
+ * one output row (0 or absent: Quanto's default), `scheme` symmetric or asymmetric (absent:
+ * symmetric at 8+ bits, asymmetric below). The engine runs the spec on a quantised copy of the
+ * model, made once per model and settings and kept while the model is loaded.
+ */
+export interface QuantizeSpec {
+  bits: Record<string, number>;
+  group?: number;
+  scheme?: 'symmetric' | 'asymmetric';
+}
+
 export interface RunSpec {
   tokens: number[];
+  /** Layer-wise fake quantisation of the model for this run (see QuantizeSpec). */
+  quantize?: QuantizeSpec;
   /** Layer indices executed in order: omit to skip, repeat to loop. Omit = all layers in order. */
   path?: number[];
   interventions?: Intervention[];

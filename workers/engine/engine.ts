@@ -28,7 +28,8 @@ import { fingerprint, fingerprintMismatch, type Fingerprint } from './io/fingerp
 import { bufferSource, type FileSet } from './io/source';
 import { loadModel } from './load-model';
 import type { LoadOptions } from './models/common/load-context';
-import { groupFor, quantizedCopy } from './quantize';
+import { groupFor, layerOptions, quantizedCopy } from './quantize';
+import { linearDims } from './models/common/ops';
 import { Registry, type ModelEntry } from './registry';
 import type { RunCache } from './run-cache';
 import { TextTokenizer, type TokenView } from './tokenizer/tokenizer';
@@ -39,11 +40,16 @@ export interface AnalyzeHost<K extends AnalysisKind> {
   onProgress?: (p: ProgressOf<K>) => void;
 }
 
+/** Run-spec quantised copies kept at once (each holds new f32 weights for its quantised blocks). */
+const QUANT_COPIES = 2;
+
 export class Engine {
   readonly registry = new Registry();
   /** Fingerprint of the last checkpoint opened (see io/fingerprint.ts). */
   lastFingerprint: Fingerprint | undefined;
   private nextDataset = 1;
+  /** Run specs' quantised copies (spec.quantize), by base model and settings; insertion order = recency. */
+  private readonly quantCopies = new Map<string, { id: string; base: string }>();
 
   /** Loads a checkpoint as a new model; with `expect`, refuses files whose fingerprint differs (a local-file permalink). */
   async load(files: FileSet, opts: LoadOptions & { expect?: Fingerprint; label?: string } = {}): Promise<ModelEntry> {
@@ -66,8 +72,57 @@ export class Engine {
 
   /** Unloads one model (its runs and artifacts go with it), or every model. */
   unload(id?: string): void {
-    if (id === undefined) this.registry.clear();
-    else this.registry.dropModel(id);
+    if (id === undefined) {
+      this.registry.clear();
+      this.quantCopies.clear();
+      return;
+    }
+    // A model's run-spec quantised copies go with it.
+    for (const [k, c] of this.quantCopies) {
+      if (c.base !== id && c.id !== id) continue;
+      if (c.id !== id) this.registry.dropModel(c.id);
+      this.quantCopies.delete(k);
+    }
+    this.registry.dropModel(id);
+  }
+
+  /**
+   * The ref a spec runs as: itself, or (spec.quantize) the same spec on a fake-quantised copy of
+   * its model (quantize.ts), made once per model and settings. At most QUANT_COPIES are kept
+   * (least recently used dropped); a copy whose new weights exceed the run budget is refused.
+   */
+  private async specModel<R extends RunRef>(ref: R): Promise<R> {
+    if (ref.quantize === undefined) return ref;
+    const { quantize, ...rest } = ref;
+    const base = this.registry.model(ref.model);
+    const opts = layerOptions(quantize, base.model.arch.layers);
+    const key = `${base.id}|${JSON.stringify(opts)}`;
+    const have = this.quantCopies.get(key);
+    if (have && this.registry.hasModel(have.id)) {
+      this.quantCopies.delete(key);
+      this.quantCopies.set(key, have);
+      return { ...rest, model: have.id } as R;
+    }
+    const blocks = base.model.weights.blocks;
+    const params = Object.keys(opts.bits).reduce((a, l) => a + ['q', 'k', 'v', 'o', 'gate', 'up', 'down'].reduce((b, n) => {
+      const lin = blocks[Number(l)]?.[n as 'q'];
+      return b + (lin ? linearDims(lin)[0] * linearDims(lin)[1] : 0);
+    }, 0), 0);
+    const bytes = 4 * params;
+    if (bytes > this.registry.runBudget) fail(`run spec quantize: the copy needs ${(bytes / 2 ** 20).toFixed(1)} MiB of new weights, more than the ${(this.registry.runBudget / 2 ** 20).toFixed(0)} MiB run budget: quantise fewer layers`);
+    while (this.quantCopies.size >= QUANT_COPIES) {
+      const [k, old] = this.quantCopies.entries().next().value as [string, { id: string }];
+      this.registry.dropModel(old.id);
+      this.quantCopies.delete(k);
+    }
+    const q = await quantizedCopy(base.model, opts);
+    const layers = Object.entries(opts.bits).map(([l, b]) => `${l}:${b}`).join(' ');
+    const entry = this.registry.addModel({
+      label: `${base.label} · RTN ${layers}`, model: q.model, info: { ...base.info }, dispose: q.dispose,
+      ...(base.tokenizer ? { tokenizer: base.tokenizer } : {}), ...(base.bosId !== undefined ? { bosId: base.bosId } : {}),
+    }, false);
+    this.quantCopies.set(key, { id: entry.id, base: base.id });
+    return { ...rest, model: entry.id } as R;
   }
 
   /** The model loaded last (the CLI's one model). */
@@ -111,11 +166,13 @@ export class Engine {
   }
 
   private cache(ref: RunRef, capture: string[] = []): RunCache {
+    if (ref.quantize) fail('run spec quantize reached a run cache unresolved: pass it in the request\'s run');
     return this.registry.run(ref.model, ref.tokens, ref.path, ref.interventions ?? [], capture);
   }
 
   /** Runs the spec (or finds its cache) and summarises it: next-token top-k, residual norms. */
-  async run(ref: RunRef, topk = 10): Promise<RunSummary> {
+  async run(spec: RunRef, topk = 10): Promise<RunSummary> {
+    const ref = await this.specModel(spec);
     const m = this.registry.model(ref.model);
     const r = this.cache(ref);
     r.pins++;
@@ -137,7 +194,8 @@ export class Engine {
   }
 
   /** A forward with captures read back (nnsight-style: only what is asked for comes back). */
-  async capture(spec: RunSpec & { model?: string }): Promise<RunResult> {
+  async capture(given: RunSpec & { model?: string }): Promise<RunResult> {
+    const spec = await this.specModel(given);
     const r = this.cache(spec, spec.capture ?? []);
     r.pins++;
     try {
@@ -159,6 +217,8 @@ export class Engine {
   async analyze<K extends AnalysisKind>(kind: K, req: AnalyzeRequest<K>, host: AnalyzeHost<K> = {}): Promise<ResultOf<K>> {
     const analysis = ANALYSES[kind];
     if (!analysis) fail(`unknown analysis "${String(kind)}" (analyses: ${Object.keys(ANALYSES).join(', ')})`);
+    // spec.quantize: the analysis runs on the quantised copy of the run's model.
+    if (req.run?.quantize) req = { ...req, run: await this.specModel({ ...req.run, model: this.registry.model(req.run.model ?? req.model).id }) };
     const model = this.registry.model(req.run?.model ?? req.model);
     const ref = req.run ? { ...req.run, model: model.id } : undefined;
     const held: RunCache[] = [];

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { QuantizeOptions } from '../../src/contracts/probe';
+import type { QuantizeSpec } from '../../src/contracts/run';
 import { fail } from './errors';
 import { linearDims, linearWeightF32 } from './models/common/ops';
 import type { BlockWeights, Linear, LoadedModel } from './models/common/types';
@@ -115,6 +116,25 @@ function bitsOf(o: QuantizeOptions | LayerQuantizeOptions, layers: number): Reco
     if (!(Number.isInteger(b) && b >= 2 && b <= 16)) fail(`quantize: bits for layer ${k} must be an integer from 2 to 16, got ${String(b)}`);
   }
   return whole;
+}
+
+/** A run spec's `quantize` checked (one line naming the field) and as layer-wise options. */
+export function layerOptions(q: QuantizeSpec, layers: number): LayerQuantizeOptions {
+  if (typeof q !== 'object' || q === null || Array.isArray(q)) fail('run spec quantize must be an object {"bits": {"layer": bits}, "group"?, "scheme"?}');
+  for (const k of Object.keys(q)) if (!['bits', 'group', 'scheme'].includes(k)) fail(`run spec quantize: unknown key "${k}" (bits, group, scheme)`);
+  const { bits, group = 0, scheme } = q;
+  if (typeof bits !== 'object' || bits === null || Array.isArray(bits)) fail('run spec quantize.bits must be an object of layer → bits, e.g. {"0": 4, "3": 8}');
+  const out: Record<number, number> = {};
+  for (const [k, b] of Object.entries(bits)) {
+    const l = Number(k);
+    if (!(/^\d+$/.test(k) && l < layers)) fail(`run spec quantize.bits: "${k}" is not a layer of this model (0..${layers - 1})`);
+    if (!(Number.isInteger(b) && b >= 2 && b <= 16)) fail(`run spec quantize.bits["${k}"] must be an integer from 2 to 16, got ${JSON.stringify(b)}`);
+    out[l] = b;
+  }
+  if (Object.keys(out).length === 0) fail('run spec quantize.bits names no layer: give at least one, e.g. {"0": 4}');
+  if (!(Number.isInteger(group) && group >= 0)) fail(`run spec quantize.group must be a non-negative integer (0 = the default), got ${JSON.stringify(group)}`);
+  if (scheme !== undefined && scheme !== 'symmetric' && scheme !== 'asymmetric') fail(`run spec quantize.scheme must be symmetric or asymmetric, got ${JSON.stringify(scheme)}`);
+  return { bits: out, groupSize: group, ...(scheme ? { symmetric: scheme === 'symmetric' } : {}) };
 }
 
 /**

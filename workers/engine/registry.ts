@@ -62,11 +62,12 @@ export class Registry {
 
   constructor(public runBudget = DEFAULT_RUN_BUDGET) {}
 
-  addModel(entry: Omit<ModelEntry, 'id'>): ModelEntry {
+  /** `asLatest: false` for a model the engine derives (a run spec's quantised copy): requests without an id keep meaning the model loaded last. */
+  addModel(entry: Omit<ModelEntry, 'id'>, asLatest = true): ModelEntry {
     const id = `m${this.nextModel++}`;
     const e = { ...entry, id };
     this.models.set(id, e);
-    this.latest = id;
+    if (asLatest) this.latest = id;
     return e;
   }
 

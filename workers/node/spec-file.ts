@@ -1,12 +1,13 @@
-/** `--spec run.json`: a RunSpec's `path` and `interventions`, checked field by field. */
+/** `--spec run.json`: a RunSpec's `path`, `interventions` and `quantize`, checked field by field (quantize's bits against the model in the engine). */
 import { readFile } from 'node:fs/promises';
-import type { Intervention, InterventionKind, SaeSplice } from '../../src/contracts/run';
+import type { Intervention, InterventionKind, QuantizeSpec, SaeSplice } from '../../src/contracts/run';
 import { fail } from '../engine/errors';
 import { intList } from './cli-args';
 
 export interface SpecFile {
   path?: number[];
   interventions?: Intervention[];
+  quantize?: QuantizeSpec;
 }
 
 const KINDS: InterventionKind[] = ['zero', 'mean', 'patch', 'add', 'sae'];
@@ -48,8 +49,13 @@ export function parseSpec(text: string, file: string): SpecFile {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`--spec ${file} must hold a JSON object {"path": [...], "interventions": [...]}`);
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'path' && k !== 'interventions') fail(`--spec ${file}: unknown key "${k}" (keys: path, interventions)`);
+  for (const k of Object.keys(o)) if (k !== 'path' && k !== 'interventions' && k !== 'quantize') fail(`--spec ${file}: unknown key "${k}" (keys: path, interventions, quantize)`);
   const out: SpecFile = {};
+  if (o['quantize'] !== undefined) {
+    const q = o['quantize'];
+    if (typeof q !== 'object' || q === null || Array.isArray(q)) fail(`--spec ${file}: quantize must be an object {"bits": {"layer": bits}, "group"?, "scheme"?}`);
+    out.quantize = q as QuantizeSpec;
+  }
   if (o['path'] !== undefined) out.path = intArray(o['path'], `--spec ${file}: path`);
   if (o['interventions'] !== undefined) {
     const ivs = o['interventions'];
@@ -89,10 +95,10 @@ export async function readSpec(file: string | undefined): Promise<SpecFile> {
 }
 
 /** --path, or the spec file's path (never both), and the spec's interventions. */
-export async function runSpecArgs(values: { path?: string | boolean | (string | boolean)[]; spec?: string | boolean | (string | boolean)[] }): Promise<{ path?: number[]; interventions: Intervention[] }> {
+export async function runSpecArgs(values: { path?: string | boolean | (string | boolean)[]; spec?: string | boolean | (string | boolean)[] }): Promise<{ path?: number[]; interventions: Intervention[]; quantize?: QuantizeSpec }> {
   const spec = await readSpec(typeof values.spec === 'string' ? values.spec : undefined);
   const flag = typeof values.path === 'string' ? intList('path', values.path) : undefined;
   if (flag && spec.path) fail('give the path once: either --path or "path" in --spec');
   const path = flag ?? spec.path;
-  return { ...(path ? { path } : {}), interventions: spec.interventions ?? [] };
+  return { ...(path ? { path } : {}), interventions: spec.interventions ?? [], ...(spec.quantize ? { quantize: spec.quantize } : {}) };
 }
