@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { engineFor } from '../tests/helpers/node-engine';
 import { analyzeInPage, folderPayload } from './helpers';
 
 /**
@@ -54,4 +55,27 @@ test('a BF16 checkpoint (tied, with biases) stays 16-bit on WebGPU and matches t
 
 test('"halve memory" keeps an F32 checkpoint as F16 on WebGPU and matches the reference on F16-rounded matrices', async ({ page }) => {
   await dropAndCompare(page, 'tests/fixtures/models/qwen2', 'qwen2-halve', true);
+});
+
+test('the tuned-lens trainer backpropagates through the packed F16 unembedding (losses equal the Node engine on widened weights)', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toContainText('backend: webgpu');
+  await page.getByTestId('drop-zone').drop({ files: folderPayload('tests/fixtures/models/llama-gqa-f16') });
+  await expect(page.getByTestId('model-memory-on-device')).toContainText('2.01 bytes per parameter');
+  const texts = Array.from({ length: 4 }, (_, r) => Array.from({ length: 12 }, (_, t) => (r * 37 + t * 11 + 5) % 200));
+  const options = { texts, steps: 3, batchTokens: 16, seed: 0 };
+  const inPage = await page.evaluate(async (options) => {
+    const s = window.strata;
+    if (!s) throw new Error('no console API');
+    const model = s.state().model?.modelId;
+    const r = await s.call((e) => e.analyze(999_998, 'tuned-train', { ...(model ? { model } : {}), options }));
+    return Array.from(r.losses);
+  }, options);
+  const node = await engineFor('tests/fixtures/models/llama-gqa-f16');
+  const ref = Array.from((await node.analyze('tuned-train', { options })).losses);
+  console.log(`tuned-lens losses, page (packed F16): ${inPage.map((l) => l.toFixed(6)).join(', ')}; Node (widened): ${ref.map((l) => l.toFixed(6)).join(', ')}`);
+  expect(inPage.length).toBe(3);
+  inPage.forEach((l, i) => expect(Math.abs(l - (ref[i] as number))).toBeLessThanOrEqual(1e-3 * Math.max(1, Math.abs(ref[i] as number))));
+  // The translators moved: a wrong (zero) gradient through the unembedding would leave the loss flat.
+  expect(Math.abs((inPage[2] as number) - (inPage[0] as number))).toBeGreaterThan(1e-6);
 });
