@@ -15,6 +15,7 @@ import { BLOCK_HOOKS, GLOBAL_HOOKS } from '../workers/engine/forward/hooks';
 import { dirFileSet } from '../workers/node/fs-source';
 import { initNodeBackend } from '../workers/node/host';
 import { nodeWasmLine } from '../workers/node/wasm-threads';
+import { benchLensFloor } from './bench-lens';
 import { benchCli, benchTorch } from './bench-peers';
 import { benchBrowser } from './bench-browser';
 import { makeBenchModel } from './make-bench-model';
@@ -77,6 +78,7 @@ const traced = await time('trace (lens on all 13 rows, top-5)', cold(() => engin
 await engine.analyze('lens', { run: { tokens }, options: { topk: 5, range: [T - 16, T] } });
 const cachedLens = await time('lens of a cached run, 16 positions', () => engine.analyze('lens', { run: { tokens }, options: { topk: 5, range: [T - 16, T] } }));
 console.log(`run cache: a second view of the same run costs ×${(cachedLens / plain).toFixed(2)} of a forward (no re-run)`);
+await benchLensFloor(engine, tokens, runs);
 engine.registry.dropRuns();
 const gflop = (2 * info.params * T) / 1e9;
 console.log(`capture overhead: ×${(full / plain).toFixed(2)} (${(capturedBytes / 2 ** 20).toFixed(0)} MiB read back); trace: ×${(traced / plain).toFixed(2)} of a plain forward`);

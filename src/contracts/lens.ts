@@ -14,6 +14,8 @@ export interface LensOptions {
   /** Target token id per position, or one id for all positions. Omit = final top-1. */
   target?: number | number[];
   kl?: KlDirection;
+  /** Decode row by row instead of all rows in one batched pass (slower; the bench compares the two). */
+  perRow?: boolean;
   /** Only positions [start, end) (the cells a view shows); omit = all. Targets index this range. */
   range?: [number, number];
 }

@@ -5,6 +5,7 @@ import { decodeResidual } from '../forward/decode-residual';
 import type { LoadedModel } from '../models/common/types';
 import { LENS_DEFAULTS } from '../../../src/contracts/lens';
 import { defineAnalysis } from './analysis';
+import { fusedLensRows } from './lens-fused';
 
 /** Row labels for a lens over a path: embed, one per step, the last being the output. */
 export function lensLabels(path: number[]): string[] {
@@ -64,8 +65,16 @@ export async function logitLens(
     const targetT = tf.tensor2d(target, [T, 1], 'int32');
     const rows: LensRow[] = [];
     try {
+      // Every row but the output decoded together (lens-fused.ts); the clipped KL needs each row's p, so it goes row by row.
+      const fused = kl !== 'final||row-clipped' && residuals.length > 1 && !opts.perRow;
+      const early = fused ? await fusedRows(model, residuals.slice(0, -1), sliceRows, finalLp, target, k, kl, signal, translate) : [];
       for (let r = 0; r < residuals.length; r++) {
         if (signal?.aborted) fail('the logit lens was cancelled');
+        const pre = early[r];
+        if (pre) {
+          rows.push({ label: labels[r] ?? `row ${r}`, ...pre });
+          continue;
+        }
         const last = r === residuals.length - 1;
         const stats = tf.tidy(() => {
           const h = sliceRows(residuals[r] as tf.Tensor2D);
@@ -93,6 +102,30 @@ export async function logitLens(
   } finally {
     finalLp.dispose();
   }
+}
+
+/** Rows 0..R−1 through the fused decoder, split back into lens rows (without labels). */
+async function fusedRows(
+  model: LoadedModel, residuals: tf.Tensor2D[], sliceRows: (x: tf.Tensor2D) => tf.Tensor2D, finalLp: tf.Tensor2D, target: Int32Array,
+  k: number, kl: KlDirection, signal: AbortSignal | undefined, translate: ((row: number, h: tf.Tensor2D) => tf.Tensor2D) | undefined,
+): Promise<Omit<LensRow, 'label'>[]> {
+  const T = finalLp.shape[0];
+  const hs = residuals.map((h, r) => tf.tidy(() => (translate ? translate(r, sliceRows(h)) : sliceRows(h))));
+  let st;
+  try {
+    st = await fusedLensRows(model, hs, finalLp, target, k, kl, signal);
+  } finally {
+    // Sliced or translated rows are new tensors; the run cache's own residuals stay.
+    tf.dispose(hs.filter((h, r) => h !== residuals[r]));
+  }
+  return residuals.map((_, r) => ({
+    topIds: st.topIds.slice(r * T * k, (r + 1) * T * k),
+    topProbs: Float32Array.from(st.topLp.subarray(r * T * k, (r + 1) * T * k), Math.exp),
+    entropy: st.entropy.slice(r * T, (r + 1) * T),
+    klToFinal: st.kl.slice(r * T, (r + 1) * T),
+    targetProb: Float32Array.from(st.targetLp.subarray(r * T, (r + 1) * T), Math.exp),
+    targetRank: st.rank.slice(r * T, (r + 1) * T),
+  }));
 }
 
 async function targetIds(finalLp: tf.Tensor2D, target: LensOptions['target'], T: number, V: number): Promise<Int32Array> {
