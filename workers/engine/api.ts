@@ -166,9 +166,6 @@ export function createEngineApi(platform: Platform): EngineApi & { engine: Engin
     artifactExportFiles(id) {
       return engine.exportArtifactFiles(id);
     },
-    artifactExportFiles(id) {
-      return engine.exportArtifactFiles(id);
-    },
     async saeLoad(model, files, options = {}) {
       await backend();
       const set = fileSetFromFiles(files as NamedBlob[]);
