@@ -57,6 +57,16 @@ describe('strata batch', () => {
     expect(r.status).toBe(2);
   });
 
+  it('prints its help with --help and refuses other flags in one line', () => {
+    const help = spawnSync(process.execPath, [tsx, 'workers/cli.ts', 'batch', '--help'], { input: '', encoding: 'utf8', timeout: 60_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^strata batch: .*\n\nusage: strata batch < commands.txt/);
+    const bad = spawnSync(process.execPath, [tsx, 'workers/cli.ts', 'batch', '--model', 'x'], { input: '', encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('strata batch takes no flags');
+  });
+
   it('splits words as a shell would', () => {
     expect(splitWords(`trace --prompt "Once upon a time" --x 'a "b"' c\\ d ""`)).toEqual(['trace', '--prompt', 'Once upon a time', '--x', 'a "b"', 'c d', '']);
     expect(lineArgs('   # note')).toBeUndefined();

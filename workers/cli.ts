@@ -53,6 +53,17 @@ function commandHelp(name: string, c: Command): string {
 
 let usage = `usage: strata COMMAND [flags] (commands: ${Object.keys(COMMANDS).join(', ')}; strata --help)`;
 
+const BATCH_HELP = [
+  'strata batch: many commands from stdin in one process, models kept loaded',
+  '',
+  'usage: strata batch < commands.txt',
+  '',
+  'Each line is one command: a JSON array of arguments (["trace","--model","m","--ids","1,2"]) or words as a shell',
+  'splits them (trace --model m --prompt "Hi there"); blank lines and # comments are skipped. Each prints one JSON',
+  'line: {"line", "command", "ok": true, "ms", "result"} with the command\'s --json object, or {"line", "ok": false,',
+  '"error"}. Exit status 2 when any command failed.',
+].join('\n');
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -61,6 +72,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'batch') {
+    if (rest.length === 1 && (rest[0] === '--help' || rest[0] === '-h')) {
+      process.stdout.write(`${BATCH_HELP}\n`);
+      return;
+    }
     if (rest.length > 0) fail(`strata batch takes no flags (it reads one command per line from stdin), got ${rest.join(' ')}`);
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
     const t = await runBatch(COMMANDS, lines, (s) => process.stdout.write(s), oneLine);
