@@ -60,7 +60,7 @@ test('scan a dataset, open a feature\'s dashboard, search a token', async ({ pag
   await expect(page.getByTestId('sae-dash-quantiles').locator('[data-testid^="sae-dash-q-"]').first()).toBeVisible();
   await expect(page.getByTestId('sae-feature')).toContainText(`Feature ${top}`);
 
-  await page.screenshot({ path: '/tmp/pw-h2/sae-dashboard.png', fullPage: true });
+  await page.screenshot({ path: test.info().outputPath('sae-dashboard.png'), fullPage: true });
 
   // Another row limit: the scan says it is stale.
   await page.getByTestId('sae-dash-limit').fill(String(ROWS + 1));

@@ -69,7 +69,7 @@ test('SAE features vs the linear probe on the demo facts', async ({ page }) => {
     expect(Math.abs(probe - (c?.probeAuc ?? NaN)), `probe AUROC at SAE ${j}`).toBeLessThanOrEqual(1e-2);
     if (j === 0) m = mj;
   }
-  await page.screenshot({ path: '/tmp/pw-h3/sae-probe.png', fullPage: true });
+  await page.screenshot({ path: test.info().outputPath('sae-probe.png'), fullPage: true });
 
   // A top feature selects it in the SAE view.
   await rows.filter({ hasText: 'blocks.3.hook_resid_post' }).locator('[data-testid^="sae-probe-feat-"]').first().click();
