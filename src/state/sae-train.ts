@@ -6,7 +6,7 @@
  * a cancel: the partial SAE) it joins the SAE view's SAEs and becomes the selected one.
  */
 import { create } from 'zustand';
-import type { SaeTrainArch, SaeTrainPoint, SaeTrainProgress, SaeTrainResult } from '../contracts/sae-train';
+import type { SaeTrainOptions, SaeTrainPoint, SaeTrainProgress, SaeTrainResult } from '../contracts/sae-train';
 import { engine } from '../services/engine';
 import { message } from './job';
 import { addLoadedSae } from './sae';
@@ -16,20 +16,9 @@ import { get, type State } from './store';
 export const SAE_TRAIN_SITES = ['hook_resid_post', 'hook_resid_pre', 'hook_resid_mid', 'hook_mlp_out', 'hook_attn_out'] as const;
 export type SaeTrainSite = (typeof SAE_TRAIN_SITES)[number];
 
-export interface SaeTrainSettings {
-  layer: number;
-  site: SaeTrainSite;
-  architecture: SaeTrainArch;
-  width: number;
-  k: number;
-  l1: number;
-  lr: number;
-  steps: number;
-  batch: number;
-  seed: number;
-  /** 0 = every row. */
-  limit: number;
-}
+/** The panel's settings: where (layer, site) and the training options it exposes. */
+export type SaeTrainSettings = { layer: number; site: SaeTrainSite } &
+  Pick<SaeTrainOptions, 'architecture' | 'width' | 'k' | 'l1' | 'lr' | 'steps' | 'batch' | 'seed' | 'limit'>;
 
 export interface SaeTrainState {
   settings: SaeTrainSettings;

@@ -22,6 +22,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmInfo } from '../../src/contracts/engine-api';
 import { errorText as message } from '../engine/backend';
+import { type Cwrap, wasmCoreExports } from '../engine/wasm-exports';
 
 /** The same priority tfjs-backend-wasm registers with (only tf.ready()'s own pick uses it). */
 const WASM_PRIORITY = 2;
@@ -74,7 +75,6 @@ async function threadsUnavailable(): Promise<string | undefined> {
   return glueLoads(absolute(threadedGlue));
 }
 
-type Cwrap = (name: string, ret: string | null, args: string[]) => unknown;
 
 /** The threaded build, set up as tfjs-backend-wasm's init() does but with same-origin scripts. */
 async function startThreaded(): Promise<BackendWasm> {
@@ -93,15 +93,8 @@ async function startThreaded(): Promise<BackendWasm> {
   }).catch((e: unknown) => {
     throw new Error(`the threaded build did not start (${aborted ?? message(e)})`);
   })) as BackendWasmModule & { cwrap: Cwrap };
-  const cwrap = module.cwrap;
-  module.tfjs = {
-    init: cwrap('init', null, []) as BackendWasmModule['tfjs']['init'],
-    initWithThreadsCount: cwrap('init_with_threads_count', null, ['number']) as BackendWasmModule['tfjs']['initWithThreadsCount'],
-    getThreadsCount: cwrap('get_threads_count', 'number', []) as BackendWasmModule['tfjs']['getThreadsCount'],
-    registerTensor: cwrap('register_tensor', null, ['number', 'number', 'number']) as BackendWasmModule['tfjs']['registerTensor'],
-    disposeData: cwrap('dispose_data', null, ['number']) as BackendWasmModule['tfjs']['disposeData'],
-    dispose: cwrap('dispose', null, []) as BackendWasmModule['tfjs']['dispose'],
-  };
+  module.tfjs = wasmCoreExports(module.cwrap);
+
   // XNNPACK's thread count stays tfjs's own: half the logical cores (for SMT), 1 to 8
   // (setThreadsCount cannot go above half anyway). Faking 4 cores to get 2 threads on a
   // 2-core machine made the demo's forward pass slower, 22 -> 259 ms median (the threads

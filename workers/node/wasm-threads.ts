@@ -37,6 +37,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { WasmInfo } from '../../src/contracts/engine-api';
 import { errorText } from '../engine/backend';
 import { fail } from '../engine/errors';
+import { type Cwrap, wasmCoreExports } from '../engine/wasm-exports';
 
 /** The same priority tfjs-backend-wasm registers with. */
 const WASM_PRIORITY = 2;
@@ -45,7 +46,6 @@ const POOL_SIZE = 8;
 /** How long the threaded build may take to start before it is given up (ms). */
 const START_MS = 30_000;
 
-type Cwrap = (name: string, ret: string | null, args: string[]) => unknown;
 type ThreadedModule = BackendWasmModule & { cwrap: Cwrap; PThread?: { runningWorkers: Worker[] } };
 type WasmImports = { env: Record<string, unknown> } & Record<string, Record<string, unknown>>;
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
@@ -125,15 +125,8 @@ async function startThreaded(threads: number): Promise<BackendWasm> {
   const module = await Promise.race([started, failed, timeout]).catch((e: unknown) => {
     throw new Error(aborted ?? errorText(e));
   }).finally(() => clearTimeout(timer));
-  const cwrap = module.cwrap;
-  module.tfjs = {
-    init: cwrap('init', null, []) as BackendWasmModule['tfjs']['init'],
-    initWithThreadsCount: cwrap('init_with_threads_count', null, ['number']) as BackendWasmModule['tfjs']['initWithThreadsCount'],
-    getThreadsCount: cwrap('get_threads_count', 'number', []) as BackendWasmModule['tfjs']['getThreadsCount'],
-    registerTensor: cwrap('register_tensor', null, ['number', 'number', 'number']) as BackendWasmModule['tfjs']['registerTensor'],
-    disposeData: cwrap('dispose_data', null, ['number']) as BackendWasmModule['tfjs']['disposeData'],
-    dispose: cwrap('dispose', null, []) as BackendWasmModule['tfjs']['dispose'],
-  };
+  module.tfjs = wasmCoreExports(module.cwrap);
+
   setThreadsCount(threads);
   const backend = new BackendWasm(module); // creates XNNPACK's pool of `threads` (the caller is one)
   // The pool's pthreads are ref'd workers: a finished command would never let Node exit.

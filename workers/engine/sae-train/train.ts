@@ -20,27 +20,14 @@
  * whole batches, as SAELens counts steps); the mask of step s uses steps < s.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { SaeTrainArch, SaeTrainPoint } from '../../../src/contracts/sae-train';
+import type { SaeTrainOptions, SaeTrainPoint } from '../../../src/contracts/sae-train';
 import { ensureGradients } from '../analyses/gradients';
 import { fail } from '../errors';
 import { batchOrder, initWeights, NumpyStream } from './init';
 
-export interface SaeTrainCore {
-  architecture: SaeTrainArch;
-  width: number;
-  k: number;
-  l1: number;
-  lr: number;
-  steps: number;
-  batch: number;
-  seed: number;
-  /** 0 = d_in / 2. */
-  kAux: number;
-  auxCoef: number;
-  /** 0 = 1000 × batch. */
-  deadTokens: number;
-  progressEvery: number;
-}
+/** What the training loop needs of the options (the contract documents each field). */
+export type SaeTrainCore = Pick<SaeTrainOptions,
+  'architecture' | 'width' | 'k' | 'l1' | 'lr' | 'steps' | 'batch' | 'seed' | 'kAux' | 'auxCoef' | 'deadTokens' | 'progressEvery'>;
 
 export interface SaeWeights {
   wEnc: tf.Tensor2D;
