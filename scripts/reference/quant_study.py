@@ -41,6 +41,7 @@ ensure_torch()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from reference import Model  # noqa: E402
+from quantize import group_for  # noqa: E402  (Quanto's default group, shared with the probe's 4-bit reference)
 
 torch.set_num_threads(1)
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -64,18 +65,6 @@ def check(ok, msg):
     print(("  ok    " if ok else "  FAIL  ") + msg)
     if not ok:
         FAILS.append(msg)
-
-
-def group_for(inputs, bits, g):
-    if g:
-        assert inputs % g == 0
-        return g
-    if bits >= 8:
-        return inputs
-    for c in (128, 96, 64, 32):
-        if inputs % c == 0:
-            return c
-    return inputs
 
 
 def rtn(W32, bits, g, scheme):
