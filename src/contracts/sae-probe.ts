@@ -11,10 +11,16 @@
  * rows W_dec[i]; the control is the max |cos| of random Gaussian directions (seeded) over all rows.
  */
 import type { ExtractPosition } from './extract';
-import { PROBE_DEFAULTS, type ProbeMethod, type ProbeSplit, type ProbeSplitIndices } from './probe';
+import { PROBE_DEFAULTS, type ProbeOptions, type ProbeSplitIndices } from './probe';
 import type { Progress } from './run-ref';
 
-export interface SaeProbeOptions {
+/**
+ * The probe's settings are the Concept-depth probe's (ProbeOptions documents each; PROBE_DEFAULTS).
+ * `positive`, binary: also the class the features are scored for (null = the probe's default).
+ */
+type ProbeSettings = Pick<ProbeOptions, 'method' | 'C' | 'split' | 'testFraction' | 'folds' | 'seed' | 'positive' | 'maxIter' | 'tol' | 'solver' | 'bootstrap'>;
+
+export interface SaeProbeOptions extends ProbeSettings {
   /** Labelled dataset artifact id (binary or more classes). */
   dataset: string;
   /** SAE artifact ids of the request's model, each at some hook; one or many. */
@@ -24,19 +30,6 @@ export interface SaeProbeOptions {
   limit: number;
   batchTokens: number;
   maxBytes: number;
-  /** The probe's settings (PROBE_DEFAULTS: the Concept-depth probe's). */
-  method: ProbeMethod;
-  C: number;
-  split: ProbeSplit;
-  testFraction: number;
-  folds: number;
-  seed: number;
-  /** Binary: the class scored (null = the probe's default positive class). */
-  positive: string | null;
-  maxIter: number;
-  tol: number;
-  solver: 'auto' | 'newton' | 'newton-cg';
-  bootstrap: number;
   /** Features listed per class, best AUROC first. */
   top: number;
   /** Random directions of the cosine control (0 = no cosines). */
