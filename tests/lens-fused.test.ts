@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { KlDirection, LensResult } from '../src/contracts/lens';
-import { fusedLensRows } from '../workers/engine/analyses/lens-fused';
+import { fusedLensRows, lensChunks } from '../workers/engine/analyses/lens-fused';
 import { logitLens, lensLabels } from '../workers/engine/analyses/logit-lens';
 import type { LoadedModel } from '../workers/engine/models/common/types';
 import type { GoldenCase } from './helpers/golden';
@@ -34,7 +34,8 @@ function splitVocab(model: LoadedModel): { model: LoadedModel; dispose: () => vo
 }
 
 describe('fused lens: vocabulary blocks and row chunks', () => {
-  it.each([['final||row'], ['row||final']] as [KlDirection][])('KL %s, 3 vocab blocks, chunks of 3 rows', async (kl) => {
+  // Chunks of 3 positions of one row (a row does not fit), and of 2 whole rows laid out [2, T, V_b].
+  it.each([['final||row', 'positions'], ['row||final', 'positions'], ['final||row', 'rows'], ['row||final', 'rows']] as [KlDirection, 'positions' | 'rows'][])('KL %s, 3 vocab blocks, chunks by %s', async (kl, unit) => {
     const engine = await engineFor(g.model);
     const entry = engine.model();
     const c = g.cases[0] as GoldenCase;
@@ -51,7 +52,8 @@ describe('fused lens: vocabulary blocks and row chunks', () => {
       const R = run.residuals.length - 1;
       const T = c.ids.length;
       const vMax = Math.max(...split.model.weights.unembed.map((b) => b.w?.shape[1] ?? 0));
-      const st = await fusedLensRows(split.model, run.residuals.slice(0, -1), finalLp, Int32Array.from(target), 5, kl, undefined, 3 * 4 * vMax);
+      const budget = (unit === 'positions' ? 3 : 2 * T) * 4 * vMax;
+      const st = await fusedLensRows(split.model, run.residuals.slice(0, -1), finalLp, Int32Array.from(target), 5, kl, undefined, budget);
       finalLp.dispose();
       for (let r = 0; r < R; r++) {
         const ref = perRow.rows[r];
@@ -76,6 +78,24 @@ describe('fused lens: vocabulary blocks and row chunks', () => {
       expect(st.rank.every((x) => x >= 1 && x <= V)).toBe(true);
     } finally {
       split.dispose();
+    }
+  });
+
+  it('cuts the stacked rows into whole rows or runs of one row\'s positions, covering each (row, position) once', () => {
+    expect(lensChunks(5, 4, 9)).toEqual([
+      { r0: 0, rows: 2, t0: 0, positions: 4 }, { r0: 2, rows: 2, t0: 0, positions: 4 }, { r0: 4, rows: 1, t0: 0, positions: 4 },
+    ]);
+    expect(lensChunks(2, 5, 3)).toEqual([
+      { r0: 0, rows: 1, t0: 0, positions: 3 }, { r0: 0, rows: 1, t0: 3, positions: 2 },
+      { r0: 1, rows: 1, t0: 0, positions: 3 }, { r0: 1, rows: 1, t0: 3, positions: 2 },
+    ]);
+    for (const [R, T, fit] of [[13, 128, 250], [3, 7, 1], [1, 1, 1], [4, 400, 60]] as const) {
+      const seen = new Int32Array(R * T);
+      for (const c of lensChunks(R, T, fit)) {
+        expect(c.rows * c.positions).toBeLessThanOrEqual(Math.max(fit, 1));
+        for (let r = c.r0; r < c.r0 + c.rows; r++) for (let t = c.t0; t < c.t0 + c.positions; t++) seen[r * T + t]! += 1;
+      }
+      expect(seen.every((x) => x === 1), `R=${R} T=${T} fit=${fit}`).toBe(true);
     }
   });
 });
