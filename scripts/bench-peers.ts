@@ -29,7 +29,7 @@ export function benchTorch(dir: string, T: number, runs: number, strata: { forwa
     return;
   }
   const p = JSON.parse(r.stdout) as { threads: number; torch: string; forward_ms: number; trace_ms: number };
-  console.log(`PyTorch ${p.torch} float32, ${p.threads} threads, same checkpoint and tokens: forward median ${p.forward_ms.toFixed(0)} ms, trace ${p.trace_ms.toFixed(0)} ms`);
+  console.log(`PyTorch ${p.torch} float32, ${p.threads} ATen thread(s) (its BLAS runs its own pool), same checkpoint and tokens: forward median ${p.forward_ms.toFixed(0)} ms, trace ${p.trace_ms.toFixed(0)} ms`);
   console.log(`Strata ÷ PyTorch: forward ×${(strata.forward / p.forward_ms).toFixed(2)}, trace ×${(strata.trace / p.trace_ms).toFixed(2)}`);
 }
 
