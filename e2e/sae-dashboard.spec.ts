@@ -65,4 +65,19 @@ test('scan a dataset, open a feature\'s dashboard, search a token', async ({ pag
   // Another row limit: the scan says it is stale.
   await page.getByTestId('sae-dash-limit').fill(String(ROWS + 1));
   await expect(page.getByTestId('stale-sae-dash')).toContainText('the settings');
+
+  // CE loss recovered over the same rows: three runs of each row on WebGPU = the Node engine's sae-ce (PyTorch-checked in tests/sae-ce.test.ts).
+  await page.getByTestId('sae-dash-ce').check();
+  await page.getByTestId('stale-rerun-sae-dash').click();
+  await expect(page.getByTestId('sae-dash-ce-result')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('stale-sae-dash')).toHaveCount(0);
+  const ce = await node.analyze('sae-ce', { options: { sae, dataset: ds.id, limit: ROWS + 1 } });
+  const ceText = (await page.getByTestId('sae-dash-ce-result').textContent()) ?? '';
+  const ceNum = (label: string): number => Number(new RegExp(`${label} (-?[\\d.e-]+)`).exec(ceText)?.[1]);
+  // Shown to 3 significant digits: half a unit of the third digit is ≤ 5e-3·|x|.
+  const near = (shown: number, want: number): boolean => Math.abs(shown - want) <= 6e-3 * Math.max(1, Math.abs(want));
+  expect(near(ceNum('recovered'), ce.recovered), `recovered ${ceText} vs ${ce.recovered}`).toBe(true);
+  expect(near(ceNum('clean'), ce.clean), `clean ${ceText} vs ${ce.clean}`).toBe(true);
+  expect(near(ceNum('zeroed'), ce.zero), `zeroed ${ceText} vs ${ce.zero}`).toBe(true);
+  await page.getByTestId('sae-dash').screenshot({ path: test.info().outputPath('sae-dashboard-ce.png') });
 });

@@ -14,6 +14,9 @@ sae.py's sae_ref. Whole set, over all tokens kept:
 One feature f (the most frequent; ties → lowest id): the top-20 (row, position, z) examples, the
 50-bin histogram of its non-zero z over (0, max_f] (bin = min(49, ⌊50 z / max_f⌋)), the 5 quantile
 groups' `contains` (non-zero z in [q·max/5, (q+1)·max/5) / all tokens) and its largest z per group.
+CE loss recovered (`sae-ce`): every row clean, with the reconstruction spliced in at the hook (no
+error term, every position) and with the hook zeroed; mean next-token CE over all predictions of
+all rows (position j predicts token j+1), recovered = (zero − sae) / (zero − clean).
 Search: the token with the most kept occurrences (ties → lowest id): per feature mean z and fire
 rate over those positions; the top 20 by mean z (> 0).
 """
@@ -28,8 +31,7 @@ from st_io import ensure_torch, read_safetensors  # noqa: E402
 
 ensure_torch()
 import torch  # noqa: E402
-from interventions import Hooked  # noqa: E402
-from sae import sae_ref  # noqa: E402
+from sae import SpliceHooked, sae_ref  # noqa: E402
 
 torch.set_num_threads(1)
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -100,8 +102,18 @@ def case(name, hm, sae_dir, data, limit=0, path=None):
     mean = zt.mean(0)
     rate = (zt > 0).to(DT).mean(0)
     hits = sorted([k for k in range(z.shape[1]) if mean[k] > 0], key=lambda k: (-float(mean[k]), k))[:20]
+    ce = {"clean": 0.0, "sae": 0.0, "zero": 0.0}
+    preds = 0
+    for ids in rows:
+        for kind, ivs in [("clean", []), ("sae", [{"hook": hook, "kind": "sae", "sae": {"keepError": False}, "_sae": sae}]),
+                          ("zero", [{"hook": hook, "kind": "zero"}])]:
+            lp = torch.log_softmax(hm.forward(ids, path, ivs, ())[0][:-1].to(DT), dim=-1)
+            ce[kind] += float(-lp[torch.arange(len(ids) - 1), torch.tensor(ids[1:], dtype=torch.long)].sum())
+        preds += len(ids) - 1
+    ce = {k: v / preds for k, v in ce.items()}
+    ce_out = {"predictions": preds, **{k: rnd(v) for k, v in ce.items()}, "recovered": rnd((ce["zero"] - ce["sae"]) / (ce["zero"] - ce["clean"]))}
     return {
-        "name": name, "sae": sae_dir, "dataset": data, "limit": limit, **({"path": path} if path else {}),
+        "name": name, "sae": sae_dir, "ce": ce_out, "dataset": data, "limit": limit, **({"path": path} if path else {}),
         "hook": hook, "tokens": N, "l0": rnd((z > 0).sum(1).to(DT).mean()), "fve": rnd(1 - err / sst),
         "cos": rnd(cos.mean()), "dead": int((fires == 0).sum()), "fires": [int(c) for c in fires.tolist()],
         "max": [rnd(v) for v in mx.tolist()],
@@ -113,7 +125,7 @@ def case(name, hm, sae_dir, data, limit=0, path=None):
 
 def main():
     model = "tests/fixtures/models/gpt2"
-    hm = Hooked(os.path.join(ROOT, model))
+    hm = SpliceHooked(os.path.join(ROOT, model))
     data = "tests/fixtures/datasets/extract-gpt2.csv"
     cases = [
         case("standard", hm, "tests/fixtures/sae/saelens/standard", data),
@@ -125,8 +137,8 @@ def main():
     with open(out, "w") as fh:
         json.dump({"model": model, "bos": 0, "cases": cases}, fh, indent=1)
     for c in cases:
-        print("%s: %d tokens, L0 %.4f, FVE %.6f, cos %.6f, dead %d, feature %d (%d fires)" % (
-            c["name"], c["tokens"], c["l0"], c["fve"], c["cos"], c["dead"], c["feature"]["id"], c["fires"][c["feature"]["id"]]))
+        print("%s: %d tokens, L0 %.4f, FVE %.6f, cos %.6f, dead %d, feature %d (%d fires), CE recovered %.6f" % (
+            c["name"], c["tokens"], c["l0"], c["fve"], c["cos"], c["dead"], c["feature"]["id"], c["fires"][c["feature"]["id"]], c["ce"]["recovered"]))
     assert all(math.isfinite(c["fve"]) for c in cases)
 
 

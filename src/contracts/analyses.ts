@@ -7,6 +7,7 @@ import type { AttentionOptions, AttentionResult } from './attention';
 import type { ChainSearchOptions, ChainSearchProgress, ChainSearchResult } from './chain-search';
 import type { CkaOptions, CkaProgress, CkaResult } from './cka';
 import type { SaeOptions, SaeResult } from './sae';
+import type { SaeCeOptions, SaeCeProgress, SaeCeResult } from './sae-ce';
 import type { SaeDatasetOptions, SaeDatasetProgress, SaeDatasetResult, SaeFeatureOptions, SaeFeatureResult, SaeSearchOptions, SaeSearchResult } from './sae-dataset';
 import type { SaeProbeOptions, SaeProbeProgress, SaeProbeResult } from './sae-probe';
 import type { SaeTrainOptions, SaeTrainProgress, SaeTrainResult } from './sae-train';
@@ -41,6 +42,7 @@ export interface AnalysisMap {
   cka: { options: CkaOptions; result: CkaResult; progress: CkaProgress };
   sae: { options: SaeOptions; result: SaeResult; progress: never };
   'sae-dataset': { options: SaeDatasetOptions; result: SaeDatasetResult; progress: SaeDatasetProgress };
+  'sae-ce': { options: SaeCeOptions; result: SaeCeResult; progress: SaeCeProgress };
   'sae-feature': { options: SaeFeatureOptions; result: SaeFeatureResult; progress: never };
   'sae-search': { options: SaeSearchOptions; result: SaeSearchResult; progress: SaeDatasetProgress };
   'sae-probe': { options: SaeProbeOptions; result: SaeProbeResult; progress: SaeProbeProgress };

@@ -3,10 +3,12 @@
  * through the selected SAE under the page's path and interventions (`sae-dataset`; the
  * per-feature tables stay in the engine as an `sae-stats` artifact, only its id and the
  * summary are here), the selected feature's dashboard (`sae-feature`) and a token search
- * (`sae-search`). Each result keeps the stamp it was computed for (stamps.ts parts: this
+ * (`sae-search`); with `ce` the scan also measures the CE loss recovered over the same rows
+ * (`sae-ce`: three runs of every row). Each result keeps the stamp it was computed for (stamps.ts parts: this
  * load of the model, the path and interventions, the SAE, dataset and row limit).
  */
 import { create } from 'zustand';
+import type { SaeCeProgress, SaeCeResult } from '../contracts/sae-ce';
 import type { SaeDatasetProgress, SaeDatasetResult, SaeFeatureResult, SaeSearchResult } from '../contracts/sae-dataset';
 import { engine } from '../services/engine';
 import { refreshMemory } from './engine';
@@ -17,13 +19,17 @@ import { get, type State } from './store';
 
 export interface SaeDashState {
   limit: number;
+  /** Also the CE loss recovered (clean / spliced / zeroed runs of every row). */
+  ce: boolean;
   /** Tokens either side of the activating one; 0 = whole row. */
   window: number;
   result: SaeDatasetResult | null;
+  /** The CE loss recovered of the same scan (null: not asked). */
+  ceResult: SaeCeResult | null;
   stamp: Stamp | null;
   caption: string;
   jobId: number | null;
-  progress: SaeDatasetProgress | null;
+  progress: SaeDatasetProgress | SaeCeProgress | null;
   error: string | null;
   feature: SaeFeatureResult | null;
   featureBusy: boolean;
@@ -33,7 +39,7 @@ export interface SaeDashState {
 }
 
 export const useSaeDash = create<SaeDashState>()(() => ({
-  limit: 200, window: 0, result: null, stamp: null, caption: '', jobId: null, progress: null, error: null,
+  limit: 200, ce: false, window: 0, result: null, ceResult: null, stamp: null, caption: '', jobId: null, progress: null, error: null,
   feature: null, featureBusy: false, search: null, searchBusy: false, searchError: null,
 }));
 /**
@@ -56,7 +62,7 @@ export function saeDashStampNow(s: State = get()): Stamp {
   return {
     model: modelSerial(s.model),
     path: JSON.stringify([s.path, s.interventions.map((iv) => [iv.hook, iv.kind, iv.heads, iv.positions, iv.sae?.id, iv.sae?.features])]),
-    settings: JSON.stringify([currentSae(s), s.dataset?.id ?? null, s.dataset?.mapping ?? null, getD().limit]),
+    settings: JSON.stringify([currentSae(s), s.dataset?.id ?? null, s.dataset?.mapping ?? null, getD().limit, getD().ce]),
   };
 }
 
@@ -80,6 +86,10 @@ export function setSaeDashLimit(limit: number): void {
   setD({ limit: Math.max(0, Math.trunc(limit) || 0) });
 }
 
+export function setSaeDashCe(ce: boolean): void {
+  setD({ ce });
+}
+
 export function setSaeDashWindow(window: number): Promise<void> {
   setD({ window });
   const f = getD().feature;
@@ -100,14 +110,17 @@ export async function scanDataset(): Promise<void> {
   setD({ jobId, progress: null, error: null });
   try {
     const run = { model, tokens: [], ...(s.path ? { path: s.path } : {}), interventions: s.interventions };
-    const result = await engine.analyze(jobId, 'sae-dataset', { model, run, options: { sae, dataset: dataset.id, limit: getD().limit, batchTokens: PAGE_BATCH_TOKENS } }, (p) => {
+    const options = { sae, dataset: dataset.id, limit: getD().limit, batchTokens: PAGE_BATCH_TOKENS };
+    const onProgress = (p: SaeDatasetProgress | SaeCeProgress): void => {
       if (getD().jobId === jobId) setD({ progress: p });
-    });
+    };
+    const result = await engine.analyze(jobId, 'sae-dataset', { model, run, options }, onProgress);
+    const ceResult = getD().ce && getD().jobId === jobId ? await engine.analyze(jobId, 'sae-ce', { model, run, options }, onProgress) : null;
     if (getD().jobId !== jobId || get().model?.modelId !== model) return;
     const prev = getD().result?.artifact;
     if (prev) void engine.call((e) => e.artifactDrop(prev)).catch(() => undefined);
     const info = useSae.getState().info;
-    setD({ result, stamp, caption: `${dataset.name}${getD().limit ? ` · first ${Math.min(getD().limit, dataset.rows)} rows` : ''} · SAE ${info?.hook ?? sae} (${info?.dSae ?? '?'} features)`, jobId: null, progress: null, feature: null, search: null });
+    setD({ result, ceResult, stamp, caption: `${dataset.name}${getD().limit ? ` · first ${Math.min(getD().limit, dataset.rows)} rows` : ''} · SAE ${info?.hook ?? sae} (${info?.dSae ?? '?'} features)`, jobId: null, progress: null, feature: null, search: null });
     void refreshMemory();
     const f = useSae.getState().feature;
     if (f !== null) await loadDashFeature(f);

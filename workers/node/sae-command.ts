@@ -37,7 +37,7 @@ export const saeCommand: Command = {
     ['--topk K', 'features per position (default 8)'],
     ['--path 0,1,1,3', 'layer path (the SAE reads the first step running its layer)'],
     ['--hook NAME', 'the hook the SAE reads, overriding its files (needed for Gemma Scope when the path does not say)'],
-    ['--ce', 'also the CE-loss score on the prompt: clean, reconstruction spliced, hook zeroed (nats; no position masked)'],
+    ['--ce', 'also the CE-loss score (on the prompt, or over the --dataset rows): clean, reconstruction spliced, hook zeroed (nats; no position masked)'],
     ['--norm-scale S', 'input scale for normalize_activations expected_average_only_in (s = √d_in / E‖x‖; not in cfg.json)'],
     ['--dataset FILE', 'instead of a prompt: scan a dataset (CSV, TSV, JSON, JSONL, TXT) for the set metrics (L0, FVE, cos, dead, density)'],
     ['--limit N / --feature F', 'with --dataset: only the first N rows; also print feature F\'s dashboard (top contexts, quantiles, histogram)'],

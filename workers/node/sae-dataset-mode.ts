@@ -1,7 +1,8 @@
 /**
  * `strata sae --dataset FILE`: the SAE over a dataset's rows (METHODS §9.3, §9.4): L0,
  * FVE (sums and x̄ over the whole set), mean cos, dead fraction, log10-density histogram,
- * and with --feature F that feature's dashboard. BOS at position 0 is left out.
+ * and with --feature F that feature's dashboard. BOS at position 0 is left out. --ce adds the
+ * CE loss recovered over the set (clean, reconstruction spliced, hook zeroed; `sae-ce`).
  */
 import { addSae } from '../engine/artifacts/sae-load';
 import { fail } from '../engine/errors';
@@ -16,7 +17,6 @@ export async function saeDatasetMode(values: Values, usage: string): Promise<Com
   const { model, dataset, backend } = datasetRunArgs(values, usage);
   if (values['prompt'] !== undefined || values['ids'] !== undefined) fail('give either --dataset or --prompt/--ids, not both');
   if (typeof values['sae'] !== 'string') fail(`--sae PATH is required; usage: ${usage}`);
-  if (values['ce']) fail('--ce is for one prompt; with --dataset leave it out');
   const limit = intFlag('limit', values['limit'] as string | undefined, 0, 0);
   const feature = values['feature'] === undefined ? undefined : intFlag('feature', values['feature'] as string, 0, 0);
   const hook = typeof values['hook'] === 'string' ? values['hook'] : undefined;
@@ -31,13 +31,15 @@ export async function saeDatasetMode(values: Values, usage: string): Promise<Com
   const ds = engine.datasetLoad(file.bytes, file.name, file.opts);
   const r = await engine.analyze('sae-dataset', { run: { tokens: [], ...spec }, options: { sae: info.id, dataset: ds.id, limit } });
   const d = feature === undefined ? undefined : await engine.analyze('sae-feature', { options: { stats: r.artifact, feature } });
+  const ce = values['ce'] === true ? await engine.analyze('sae-ce', { run: { tokens: [], ...spec }, options: { sae: info.id, dataset: ds.id, limit } }) : undefined;
   const { artifact: _a, ...set } = r;
-  const json = { ...set, sourceHook: info.sourceHook, format: info.format, warnings: info.warnings, ...(d ? { feature: d } : {}) };
+  const json = { ...set, sourceHook: info.sourceHook, format: info.format, warnings: info.warnings, ...(d ? { feature: d } : {}), ...(ce ? { ce } : {}) };
   const lines = [
     `sae: ${info.format} ${info.architecture} ${info.dIn}→${info.dSae} at ${r.hook} over ${r.rows} rows of ${ds.name}: ${r.tokens} tokens (${r.bosSkipped} BOS positions left out) in ${fmt(r.seconds, 3)} s`,
     `  L0 ${fmt(r.l0, 4)}  FVE ${fmt(r.fve)}  cos ${fmt(r.cos)}  dead ${r.dead}/${r.dSae} (${fmt(100 * r.deadFraction, 3)} %)`,
     `  log10 density: ${r.density.counts.map((c, i) => `${fmt(r.density.edges[i] as number, 2)}:${c}`).join(' ')}`,
     `  densest: ${r.topByDensity.slice(0, 8).map((s) => `${s.id} (${fmt(100 * s.density, 3)} %)`).join(', ')}`,
+    ...(ce ? [`  CE loss recovered ${fmt(ce.recovered)} over ${ce.predictions} predictions: clean ${fmt(ce.clean, 5)}, SAE spliced ${fmt(ce.sae, 5)}, hook zeroed ${fmt(ce.zero, 5)} nats`] : []),
     ...info.warnings.map((w) => `  note: ${w}`),
   ];
   if (d) {

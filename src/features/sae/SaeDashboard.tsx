@@ -3,7 +3,7 @@ import { histogramChart } from '../../charts/histogram';
 import type { SaeContext } from '../../contracts/sae-dataset';
 import { fetchDatasetIndex, openBuiltin } from '../../state/datasets';
 import { selectSaeFeature, useSae } from '../../state/sae';
-import { cancelScan, loadDashFeature, saeDashBlocker, saeDashStale, scanDataset, searchToken, setSaeDashLimit, setSaeDashWindow, useSaeDash } from '../../state/sae-dataset';
+import { cancelScan, loadDashFeature, saeDashBlocker, saeDashStale, scanDataset, searchToken, setSaeDashCe, setSaeDashLimit, setSaeDashWindow, useSaeDash } from '../../state/sae-dataset';
 import { useStore } from '../../state/store';
 import './sae-dashboard.css';
 
@@ -95,12 +95,15 @@ export function SaeDashboard() {
           </select>
         </label>
         <label>rows (0 = all) <input type="number" min={0} data-testid="sae-dash-limit" style={{ width: '6em' }} value={d.limit} onChange={(e) => setSaeDashLimit(Number(e.target.value))} /></label>
+        <label title="Three runs of every row: clean, the SAE's reconstruction spliced in at its hook (no error term), the hook zeroed. Recovered = (CE_zero − CE_sae) / (CE_zero − CE_clean): 1 = the reconstruction loses nothing, 0 = as bad as zeroing the hook.">
+          <input type="checkbox" data-testid="sae-dash-ce" checked={d.ce} onChange={(e) => setSaeDashCe(e.target.checked)} /> CE loss recovered (3 runs per row)
+        </label>
         {busy
           ? <button type="button" data-testid="sae-dash-cancel" onClick={cancelScan}>cancel</button>
           : <button type="button" data-testid="sae-dash-scan" disabled={blocker !== null} title={blocker ?? ''} onClick={() => void scanDataset()}>Scan dataset</button>}
       </div>
       {blocker && !busy && <p className="hint" data-testid="sae-dash-blocker">{blocker}</p>}
-      {busy && <p data-testid="sae-dash-progress">{p ? `pass ${p.pass} of 2: ${p.done} / ${p.total} ${p.unit}${p.etaSeconds !== undefined ? ` · ${Math.ceil(p.etaSeconds)} s left` : ''}` : 'starting…'}</p>}
+      {busy && <p data-testid="sae-dash-progress">{p ? `${'stage' in p ? `CE loss (${p.stage} run)` : `pass ${p.pass} of 2`}: ${p.done} / ${p.total} ${p.unit}${p.etaSeconds !== undefined ? ` · ${Math.ceil(p.etaSeconds)} s left` : ''}` : 'starting…'}</p>}
       {d.error && <p className="error" data-testid="sae-dash-error">{d.error}</p>}
       {r && stale && (
         <div className="stale" role="status" data-testid="stale-sae-dash">
@@ -114,6 +117,11 @@ export function SaeDashboard() {
           <p data-testid="sae-dash-metrics" className="sae-dash-metrics">
             <span>FVE <b>{fmt(r.fve)}</b></span> <span>L0 <b>{fmt(r.l0)}</b></span> <span>cos <b>{fmt(r.cos)}</b></span>{' '}
             <span>dead <b>{(100 * r.deadFraction).toFixed(1)} %</b> ({r.dead} of {r.dSae})</span> <span>tokens <b>{r.tokens}</b></span>
+            {d.ceResult && (
+              <span data-testid="sae-dash-ce-result" title={`mean next-token CE over ${d.ceResult.predictions} predictions, nats`}>
+                {' '}CE loss recovered <b>{fmt(d.ceResult.recovered)}</b> (clean {fmt(d.ceResult.clean)}, SAE spliced {fmt(d.ceResult.sae)}, hook zeroed {fmt(d.ceResult.zero)} nats)
+              </span>
+            )}
           </p>
           <div className="sae-dash-row">
             <Chart testid="sae-dash-density" make={() => histogramChart(r.density.edges, r.density.counts, { xLabel: 'log10 density (fires / tokens)', yLabel: 'features', title: 'Feature density (live features)', color: '#4e79a7' })} />

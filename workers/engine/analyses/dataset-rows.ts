@@ -93,6 +93,8 @@ export interface BatchRunOptions {
   progress?: (p: Progress) => void;
   /** "the extraction": the cancel message says what was cancelled. */
   what: string;
+  /** Also the [slots·len, V] logits (fw.logits); default: none computed. */
+  logits?: boolean;
 }
 
 /**
@@ -112,7 +114,7 @@ export async function runRowBatches(registry: Registry, m: ModelEntry, ids: numb
     const B = g.slots;
     const tokens = new Array<number>(B * Tr).fill(0);
     g.rows.forEach((i, k) => (ids[i] as number[]).forEach((t, j) => (tokens[k * Tr + j] = t)));
-    const fw = forward(m.model, tokens, { path: o.path, interventions: o.interventions, capture: o.capture, logits: false, splice, ...(B > 1 ? { rows: B } : {}) });
+    const fw = forward(m.model, tokens, { path: o.path, interventions: o.interventions, capture: o.capture, logits: o.logits ?? false, splice, ...(B > 1 ? { rows: B } : {}) });
     try {
       await each(g, fw);
     } finally {

@@ -8,6 +8,7 @@ import { attentionAnalysis } from './attention';
 import { chainSearchAnalysis } from './chain-search';
 import { ckaAnalysis } from './cka';
 import { saeAnalysis } from './sae';
+import { saeCeAnalysis } from './sae-ce';
 import { saeDatasetAnalysis } from './sae-dataset';
 import { saeFeatureAnalysis, saeSearchAnalysis } from './sae-feature';
 import { saeProbeAnalysis } from './sae-probe';
@@ -44,6 +45,7 @@ export const ANALYSES: { [K in AnalysisKind]: Analysis<K> } = {
   cka: ckaAnalysis,
   sae: saeAnalysis,
   'sae-dataset': saeDatasetAnalysis,
+  'sae-ce': saeCeAnalysis,
   'sae-feature': saeFeatureAnalysis,
   'sae-search': saeSearchAnalysis,
   'sae-probe': saeProbeAnalysis,

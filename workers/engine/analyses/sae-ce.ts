@@ -1,0 +1,69 @@
+/**
+ * `sae-ce` (contracts/sae-ce.ts): CE loss recovered over a dataset. Each batch's logits
+ * [slots·len, V] stay on the device: the rows' predicting positions are gathered, log-softmaxed
+ * and the next tokens' log-probabilities summed there; only one number per batch comes back,
+ * summed in float64 on the host.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { SAE_CE_DEFAULTS, type SaeCeResult } from '../../../src/contracts/sae-ce';
+import type { Intervention } from '../../../src/contracts/run';
+import { fail } from '../errors';
+import { defineAnalysis } from './analysis';
+import { datasetRows, runRowBatches, type RowBatch } from './dataset-rows';
+import { saeFor, saeHookOn } from './sae-dataset';
+
+/** Σ −log p(next token) over the predicting positions of a batch's rows ([slots·len, V] logits). */
+async function batchCe(logits: tf.Tensor2D, g: RowBatch, ids: number[][]): Promise<number> {
+  const at: number[] = [];
+  const next: number[] = [];
+  g.rows.forEach((i, k) => {
+    const row = ids[i] as number[];
+    for (let j = 0; j + 1 < row.length; j++) {
+      at.push(k * g.len + j);
+      next.push(row[j + 1] as number);
+    }
+  });
+  if (at.length === 0) return 0;
+  const V = logits.shape[1];
+  const s = tf.tidy(() => {
+    const lp = tf.logSoftmax(tf.gather(logits, tf.tensor1d(at, 'int32'))); // [n, V]
+    const flat = tf.add(tf.mul(tf.range(0, at.length, 1, 'int32'), tf.scalar(V, 'int32')), tf.tensor1d(next, 'int32'));
+    return tf.neg(tf.sum(tf.gather(tf.reshape(lp, [-1]), flat)));
+  });
+  try {
+    return (await s.data())[0] as number;
+  } finally {
+    s.dispose();
+  }
+}
+
+export const saeCeAnalysis = defineAnalysis({
+  name: 'sae-ce',
+  defaults: SAE_CE_DEFAULTS,
+  async run(ctx, o): Promise<SaeCeResult> {
+    const t0 = Date.now();
+    const m = ctx.model;
+    const sae = saeFor(ctx.registry, m, o.sae, 'sae-ce');
+    const { ids, path, interventions } = datasetRows(ctx.registry, m, ctx.ref, o.dataset, o.limit, 'sae-ce');
+    const { hook } = saeHookOn(sae, m, path);
+    const predictions = ids.reduce((s, r) => s + r.length - 1, 0);
+    if (predictions === 0) fail('sae-ce: every row has one token, so there is no next token to predict');
+    const stages: { stage: 'clean' | 'sae' | 'zero'; extra: Intervention[] }[] = [
+      { stage: 'clean', extra: [] },
+      { stage: 'sae', extra: [{ hook, kind: 'sae', sae: { id: o.sae, keepError: false } }] },
+      { stage: 'zero', extra: [{ hook, kind: 'zero' }] },
+    ];
+    const ce: Record<'clean' | 'sae' | 'zero', number> = { clean: 0, sae: 0, zero: 0 };
+    for (const [n, st] of stages.entries()) {
+      let sum = 0;
+      const o2 = { path, interventions: [...interventions, ...st.extra], capture: [], logits: true, batchTokens: o.batchTokens, signal: ctx.signal, what: 'the CE scan' };
+      await runRowBatches(ctx.registry, m, ids, { ...o2, progress: (p) => ctx.progress({ ...p, done: n * ids.length + p.done, total: 3 * ids.length, stage: st.stage }) }, async (g, fw) => {
+        sum += await batchCe(fw.logits, g, ids);
+      });
+      ce[st.stage] = sum / predictions;
+    }
+    return {
+      hook, rows: ids.length, predictions, ...ce, recovered: (ce.zero - ce.sae) / (ce.zero - ce.clean), seconds: (Date.now() - t0) / 1000,
+    };
+  },
+});
