@@ -8,6 +8,7 @@ Writes
   tests/fixtures/models/qwen2-bf16/      qwen2 (F32, tied, q/k/v biases) converted by torch to BF16
   tests/golden/half/<name>.json          {ids, logits [T][V]} of the float64 reference (reference.py) on
                                          exactly those 16-bit values, widened to float64
+  tests/fixtures/models/gpt2-f16/        gpt2 (F32, tied, Conv1D [in, out] weights, fused c_attn) converted by torch to F16
   tests/golden/half/qwen2-halve.json     the F32 qwen2 with every 2-D matrix rounded to F16 (what the
                                          engine's "halve memory" load keeps; norms and biases stay F32)
 """
@@ -75,6 +76,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         convert(os.path.join(MODELS, "qwen2"), tmp, "F16", only_2d=True)
         golden(tmp, "qwen2-halve", ids, "tests/fixtures/models/qwen2 (halve memory)")
+    g16 = os.path.join(MODELS, "gpt2-f16")
+    convert(os.path.join(MODELS, "gpt2"), g16, "F16")
+    golden(g16, "gpt2-f16", rng.integers(0, 160, 10).tolist(), "tests/fixtures/models/gpt2-f16")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,33 @@ export class LoadContext {
     return wantBias ? { w, b: await this.tensor1d(`${prefix}.bias`, outDim) } : { w };
   }
 
+  /**
+   * GPT-2's Conv1D weight [in, out] (+ bias [out]) kept 16-bit: each part's columns [c0, c1)
+   * transposed on the host to nn.Linear's [out, in] rows and packed (c_attn's q, k, v are three
+   * parts of one tensor). Undefined (nothing read) when the weights stay f32.
+   */
+  async conv1dPacked(prefix: string, inDim: number, outDim: number, parts: [number, number][]): Promise<Linear[] | undefined> {
+    if (!this.opts.packed16) return undefined;
+    const name = `${prefix}.weight`;
+    const e = this.entry(name, [inDim, outDim]);
+    const got = await readTensorBits16(e, this.opts.halve === true);
+    if (!got) return undefined;
+    const bias = await this.host(`${prefix}.bias`, [outDim]);
+    const out = parts.map(([c0, c1]): Linear => {
+      const n = c1 - c0;
+      const bytes = n * Math.ceil(inDim / 2) * 4;
+      if (bytes > this.maxTensorBytes) fail(`tensor ${name} columns ${c0}..${c1 - 1} need ${bytes} bytes on the device but the adapter's largest buffer is ${this.maxTensorBytes} bytes`);
+      const rows = new Uint16Array(n * inDim); // [n, in]
+      for (let i = 0; i < inDim; i++) for (let c = 0; c < n; c++) rows[c * inDim + i] = got.bits[i * outDim + c0 + c] as number;
+      const packed = uploadPacked(rows, n, inDim, got.format);
+      this.uploaded.push(packed.data);
+      this.params += n * inDim;
+      return { packed, b: this.upload<tf.Rank.R1>(bias.slice(c0, c1), [n], `${prefix}.bias[${c0}:${c1}]`) };
+    });
+    this.done(e);
+    return out;
+  }
+
   /** RMSNorm weight; `offset` 1 folds Gemma's (1 + w) in. */
   async rmsNorm(name: string, n: number, eps: number, offset = 0): Promise<Norm> {
     const w = await this.host(name, [n]);

@@ -80,15 +80,27 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const pre = prefixOf((n) => ctx.has(n));
   const n = (s: string): string => `${pre}${s}`;
 
-  /** Conv1D: weight already [in, out]. */
-  const conv = async (p: string, inDim: number, outDim: number): Promise<Linear> => ({
+  /** Conv1D: weight already [in, out] (16-bit on a packed16 device: transposed to [out, in] rows). */
+  const conv = async (p: string, inDim: number, outDim: number): Promise<Linear> => (await ctx.conv1dPacked(n(p), inDim, outDim, [[0, outDim]]))?.[0] ?? {
     w: await ctx.tensor2d(n(`${p}.weight`), inDim, outDim),
     b: await ctx.tensor1d(n(`${p}.bias`), outDim),
-  });
+  };
 
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `h.${i}`;
+    const qkv = await ctx.conv1dPacked(n(`${p}.attn.c_attn`), d, 3 * d, [[0, d], [d, 2 * d], [2 * d, 3 * d]]);
+    if (qkv) {
+      const [q, k, v] = qkv as [Linear, Linear, Linear];
+      blocks.push({
+        ln1: await ctx.layerNorm(n(`${p}.ln_1`), d, eps), q, k, v,
+        o: await conv(`${p}.attn.c_proj`, d, d),
+        ln2: await ctx.layerNorm(n(`${p}.ln_2`), d, eps),
+        up: await conv(`${p}.mlp.c_fc`, d, ff),
+        down: await conv(`${p}.mlp.c_proj`, ff, d),
+      });
+      continue;
+    }
     const w = await ctx.host(n(`${p}.attn.c_attn.weight`), [d, 3 * d]);
     const bias = await ctx.host(n(`${p}.attn.c_attn.bias`), [3 * d]);
     const part = (j: number, what: string): Linear => ({
@@ -106,7 +118,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
       down: await conv(`${p}.mlp.c_proj`, ff, d),
     });
   }
-  const unembed = ctx.unembedBlocks(await ctx.host(n('wte.weight'), [a.vocab, d]), a.vocab, d, n('wte.weight'));
+  const unembed = await ctx.vocabMatrix(n('wte.weight'), a.vocab, d);
   const wpeRows = ctx.shape(n('wpe.weight'))[0] ?? 0;
   const posEmbed = await ctx.tensor2d(n('wpe.weight'), wpeRows, d);
   a.maxPositions = wpeRows;
