@@ -12,9 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EXTRACT_DEFAULTS, type ExtractPosition, type ExtractResult } from '../../../src/contracts/extract';
 import type { ActivationSet } from '../artifacts/activation-set';
 import { fail } from '../errors';
-import { checkHookName } from '../forward/hooks';
-import { linearDims } from '../models/common/ops';
-import type { ModelEntry } from '../registry';
+import { checkHookName, hookWidth } from '../forward/hooks';
 import { defineAnalysis } from './analysis';
 import { datasetRows, runRowBatches } from './dataset-rows';
 
@@ -31,19 +29,6 @@ export function expandHooks(patterns: string[], S: number): string[] {
     }
   }
   return out;
-}
-
-/** Width of one token's vector at a hook (heads flattened). */
-function hookWidth(m: ModelEntry, hook: string, path: number[]): number {
-  const a = m.model.arch;
-  if (/attn\.hook_[qz]$/.test(hook)) return a.heads * a.headDim;
-  if (/attn\.hook_[kv]$/.test(hook)) return a.kvHeads * a.headDim;
-  if (hook.endsWith('mlp.hook_post')) {
-    const step = Number(hook.split('.')[1]);
-    const up = m.model.weights.blocks[path[step] as number]?.up;
-    return up ? linearDims(up)[1] : 0;
-  }
-  return a.dModel;
 }
 
 /** The positions of a row that the chosen position keeps (mean: averaged; else one, or all). */
@@ -71,7 +56,7 @@ export const extractAnalysis = defineAnalysis({
     if (!(pos === 'last' || pos === 'mean' || pos === 'all' || Number.isInteger(pos))) fail(`extract: position must be last, mean, all or an integer, got ${String(pos)}`);
     const { dataset: ds, rows, ids, path, interventions } = datasetRows(ctx.registry, m, ctx.ref, o.dataset, o.limit, 'extract');
     const hooks = expandHooks(o.hooks, path.length);
-    const widths = hooks.map((h) => hookWidth(m, h, path));
+    const widths = hooks.map((h) => hookWidth(m.model, h, path));
     const picks = ids.map((r, i) => selected(r, pos, m.bosId, i));
     const vectors = pos === 'all' ? ids.reduce((s, r) => s + r.length, 0) : rows.length;
     const bytes = vectors * widths.reduce((a, b) => a + b, 0) * 4 + (pos === 'all' ? vectors * 8 : 0);

@@ -23,7 +23,8 @@ import { fail } from '../errors';
 import type { ModelEntry, Registry } from '../registry';
 import { defineAnalysis } from './analysis';
 import { datasetRows, runRowBatches } from './dataset-rows';
-import { hookWidthOf, saeRunHook } from './sae';
+import { hookWidth } from '../forward/hooks';
+import { saeRunHook } from './sae';
 import { saeEncode, saeForward } from './sae-encode';
 
 /** The SAE artifact, checked to belong to the model. */
@@ -37,7 +38,7 @@ export function saeFor(registry: Registry, m: ModelEntry, id: string, what: stri
 /** The run's hook the SAE reads along `path`, checked against d_in. */
 export function saeHookOn(sae: Sae, m: ModelEntry, path: number[]): { hook: string; width: number } {
   const hook = saeRunHook(sae.info.hook, path);
-  const width = hookWidthOf(m.model, hook, path);
+  const width = hookWidth(m.model, hook, path);
   if (width !== sae.info.dIn) fail(`the SAE's d_in is ${sae.info.dIn} (${sae.info.sourceHook}) but this model's ${hook} is ${width} wide: the SAE was made for another model or hook`);
   return { hook, width };
 }

@@ -8,7 +8,8 @@ import type { Intervention } from '../../../src/contracts/run';
 import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
 import type { Sae } from '../artifacts/sae';
 import { fail } from '../errors';
-import { linearDims, unembed } from '../models/common/ops';
+import { hookWidth } from '../forward/hooks';
+import { unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import type { RunCache } from '../run-cache';
 import { defineAnalysis } from './analysis';
@@ -24,22 +25,10 @@ export function saeRunHook(hook: string, path: number[]): string {
   return `blocks.${step}.${m[2]}`;
 }
 
-/** Width of one token's vector at a Strata hook (heads flattened). */
-export function hookWidthOf(model: LoadedModel, hook: string, path: number[]): number {
-  const a = model.arch;
-  if (hook.endsWith('attn.hook_z')) return a.heads * a.headDim;
-  if (hook.endsWith('mlp.hook_post')) {
-    const step = Number(hook.split('.')[1]);
-    const up = model.weights.blocks[path[step] as number]?.up;
-    return up ? linearDims(up)[1] : 0;
-  }
-  return a.dModel;
-}
-
 /** [T, d_in] input of the SAE from a run (hook_z flattened), checked against the SAE's d_in. */
 export function saeInput(sae: Sae, model: LoadedModel, run: RunCache): { hook: string; x: tf.Tensor2D } {
   const hook = saeRunHook(sae.info.hook, run.path);
-  const width = hookWidthOf(model, hook, run.path);
+  const width = hookWidth(model, hook, run.path);
   if (width !== sae.info.dIn) fail(`the SAE's d_in is ${sae.info.dIn} (${sae.info.sourceHook}) but this model's ${hook} is ${width} wide: the SAE was made for another model or hook`);
   run.ensure([hook]);
   const t = run.hook(hook);

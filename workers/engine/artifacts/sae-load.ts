@@ -4,9 +4,8 @@
  * naming both otherwise), registered. Dropping the model drops and disposes it.
  */
 import type { SaeInfo } from '../../../src/contracts/sae';
-import { hookWidthOf } from '../analyses/sae';
 import { fail } from '../errors';
-import { checkHookName } from '../forward/hooks';
+import { checkHookName, hookWidth } from '../forward/hooks';
 import type { FileSet } from '../io/source';
 import type { Registry } from '../registry';
 import { disposeSae, loadSae, type SaeLoadOptions } from './sae';
@@ -21,7 +20,7 @@ export async function addSae(registry: Registry, files: FileSet, o: SaeLoadOptio
     if (layer !== undefined && Number(layer) >= layers) fail(`the SAE reads ${sourceHook} (layer ${layer}) but ${m.label} has ${layers} layers (0..${layers - 1})`);
     checkHookName(hook, layers);
     const path = Array.from({ length: layers }, (_, i) => i);
-    const width = hookWidthOf(m.model, hook, path);
+    const width = hookWidth(m.model, hook, path);
     if (width !== dIn) fail(`the SAE's d_in is ${dIn} (${sourceHook}) but ${m.label}'s ${hook} is ${width} wide: the SAE was made for another model or hook`);
     // MODELS.md: HF's last hidden_states entry is final-normed; TransformerLens's resid_post is not.
     if (hook === `blocks.${layers - 1}.hook_resid_post`) sae.info.warnings.push(`${hook} is the last block's output before the final norm (TransformerLens); Hugging Face's last hidden state is already final-normed, so an SAE trained on that would not match here`);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
+import { linearDims } from '../models/common/ops';
+import type { LoadedModel } from '../models/common/types';
 
 /**
  * TransformerLens hook names, per step of the path. Shapes (T positions, H heads,
@@ -21,6 +23,22 @@ export const BLOCK_HOOKS = [
   'ln2.hook_normalized', 'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post',
 ] as const;
 export const GLOBAL_HOOKS = ['hook_embed', 'hook_pos_embed', 'ln_final.hook_normalized'] as const;
+
+/**
+ * Width of a block hook's tensor with its head axes flattened, [T, width]: H·hd (hook_q, hook_z),
+ * KV·hd (hook_k, hook_v), the MLP width of the layer step s runs (mlp.hook_post), else d.
+ */
+export function hookWidth(model: LoadedModel, hook: string, path: number[]): number {
+  const a = model.arch;
+  if (/attn\.hook_[qz]$/.test(hook)) return a.heads * a.headDim;
+  if (/attn\.hook_[kv]$/.test(hook)) return a.kvHeads * a.headDim;
+  if (hook.endsWith('mlp.hook_post')) {
+    const step = Number(hook.split('.')[1]);
+    const up = model.weights.blocks[path[step] as number]?.up;
+    return up ? linearDims(up)[1] : 0;
+  }
+  return a.dModel;
+}
 
 /** Which axis of a hook's tensor is position and which is head (if any). */
 function axesOf(hook: string): { pos: number; head?: number } {
