@@ -5,7 +5,8 @@ import { analyzeInPage, folderPayload } from './helpers';
 
 /**
  * 16-bit weights on WebGPU in the page (issue 15 item 1): F16 (llama-gqa-f16: untied, GQA,
- * llama3 rope; gpt2-f16: Conv1D weights transposed to rows on load) and BF16 (qwen2-bf16: tied, q/k/v biases) checkpoints dropped in Chromium stay
+ * llama3 rope; gpt2-f16: Conv1D weights transposed to rows on load) and BF16 (qwen2-bf16: tied,
+ * q/k/v biases; gpt_neox-bf16: the fused query_key_value cut by rows) checkpoints dropped in Chromium stay
  * packed on the device (model card ≈ 2 bytes per parameter) and their logits match the float64
  * reference on the same 16-bit values (tests/golden/half, scripts/reference/make_half.py):
  * last-position logits within 1e-2·max(1, |z|max), top-1 at every position identical. The F32
@@ -56,6 +57,10 @@ test('a BF16 checkpoint (tied, with biases) stays 16-bit on WebGPU and matches t
 test('a GPT-2 F16 checkpoint (Conv1D [in, out] weights, fused c_attn) stays 16-bit on WebGPU and matches the float64 reference', async ({ page }) => {
   // 93 312 B / 44 320 params = 2.105 (tests/half.test.ts counts it): wpe, biases and norms stay f32 on this tiny model.
   await dropAndCompare(page, 'tests/fixtures/models/gpt2-f16', 'gpt2-f16', false, 2.12);
+});
+
+test('a GPT-NeoX BF16 checkpoint (per-head interleaved query_key_value, untied) stays 16-bit on WebGPU and matches the float64 reference', async ({ page }) => {
+  await dropAndCompare(page, 'tests/fixtures/models/gpt_neox-bf16', 'gpt_neox-bf16');
 });
 
 test('"halve memory" keeps an F32 checkpoint as F16 on WebGPU and matches the reference on F16-rounded matrices', async ({ page }) => {

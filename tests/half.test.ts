@@ -1,6 +1,7 @@
 /**
  * 16-bit checkpoints in Node (issue 15 item 1): F16 (llama-gqa-f16, gpt2-f16: Conv1D [in, out]
- * weights and the fused c_attn) and BF16 (qwen2-bf16) copies written by scripts/reference/make_half.py, widened to f32 on the Node backend, against
+ * weights and the fused c_attn) and BF16 (qwen2-bf16, gpt_neox-bf16: rows of the per-head interleaved
+ * query_key_value picked per part) copies written by scripts/reference/make_half.py, widened to f32 on the Node backend, against
  * the float64 reference on the same 16-bit values (tests/golden/half): last-position logits
  * within 1e-3·max(1, |z|max), top-1 at every position identical. The packed load path (what
  * WebGPU uses) is checked for its storage: two weights to a word, ≈2 bytes per parameter,
@@ -18,7 +19,7 @@ interface HalfGolden { model: string; ids: number[]; logits: number[][] }
 const golden = (name: string): HalfGolden => JSON.parse(readFileSync(`tests/golden/half/${name}.json`, 'utf8')) as HalfGolden;
 const argmax = (row: number[]): number => row.reduce((best, v, i) => (v > (row[best] as number) ? i : best), 0);
 
-describe.each(['llama-gqa-f16', 'qwen2-bf16', 'gpt2-f16'])('16-bit checkpoint %s', (name) => {
+describe.each(['llama-gqa-f16', 'qwen2-bf16', 'gpt2-f16', 'gpt_neox-bf16'])('16-bit checkpoint %s', (name) => {
   const g = golden(name);
 
   it('widened to f32 on the Node backend matches the float64 reference', async () => {
@@ -40,8 +41,9 @@ describe.each(['llama-gqa-f16', 'qwen2-bf16', 'gpt2-f16'])('16-bit checkpoint %s
     // 18 432 ≤ 19 200 B, qwen2 8 192 ≤ 9 600 B), and vocabulary blocks take at most half a buffer.
     const cfg = JSON.parse(readFileSync(`${g.model}/config.json`, 'utf8')) as { vocab_size: number; hidden_size?: number; n_embd?: number };
     const d = cfg.hidden_size ?? cfg.n_embd ?? 0;
-    // gpt2: c_fc as f32 is 16 384 B (the pre-load check sizes every matrix as f32); the packed wte's 10 240 B still splits.
-    const limit = name === 'gpt2-f16' ? 32 * 128 * 4 : cfg.vocab_size * d * 2;
+    // gpt2 / gpt_neox: the MLP's [32, 128] as f32 is 16 384 B (the pre-load check sizes every matrix as f32);
+    // gpt2's packed wte (160 rows × 64 B) still splits at half a buffer, gpt_neox's 100 rows do not.
+    const limit = name === 'gpt2-f16' || name === 'gpt_neox-bf16' ? 32 * 128 * 4 : cfg.vocab_size * d * 2;
     const m = await engine.load(await dirFileSet(g.model), { packed16: true, maxTensorBytes: limit });
     const { info } = m;
     expect(info.bytesPerParam).toBeGreaterThan(2);
@@ -50,11 +52,18 @@ describe.each(['llama-gqa-f16', 'qwen2-bf16', 'gpt2-f16'])('16-bit checkpoint %s
       // wpe 32·32, biases 3 × (96 + 32 + 128 + 32), norms 3 × 4·32 + 2·32 = 2 336 at 4 bytes → 93 312 B / 44 320 params.
       expect(info.params).toBe(44_320);
       expect(info.deviceBytes).toBe(93_312);
+    } else if (name === 'gpt_neox-bf16') {
+      // By hand: embed_in and embed_out 2 × 100·32 and 3 × (qkv 96·32 + dense 32·32 + h_to_4h 128·32 + 4h_to_h 32·128) = 43 264 at 2 bytes;
+      // biases 3 × (96 + 32 + 128 + 32), norms 3 × 4·32 + 2·32 = 1 312 at 4 bytes → 91 776 B / 44 576 params.
+      expect(info.params).toBe(44_576);
+      expect(info.deviceBytes).toBe(91_776);
     } else expect(info.bytesPerParam).toBeLessThan(2.1);
     expect(info.deviceBytes).toBeCloseTo(info.params * info.bytesPerParam, 6);
     const w = m.model.weights;
     expect(w.blocks[0]?.q.packed?.rows).toBe(info.heads * info.headDim);
-    expect(w.unembed.length).toBeGreaterThan(1);
+    // Half a buffer per vocabulary block, rows of ⌈d/2⌉ words.
+    expect(w.unembed.length).toBe(Math.ceil(cfg.vocab_size / Math.floor(limit / 2 / (Math.ceil(d / 2) * 4))));
+    if (name !== 'gpt_neox-bf16') expect(w.unembed.length).toBeGreaterThan(1);
     expect(w.unembed.every((b) => b.packed !== undefined && b.packed.data.dtype === 'int32')).toBe(true);
     expect(w.unembed.reduce((s, b) => s + (b.packed?.rows ?? 0), 0)).toBe(info.vocab);
     expect(w.lnFinal.weight.dtype).toBe('float32');

@@ -9,6 +9,7 @@ Writes
   tests/golden/half/<name>.json          {ids, logits [T][V]} of the float64 reference (reference.py) on
                                          exactly those 16-bit values, widened to float64
   tests/fixtures/models/gpt2-f16/        gpt2 (F32, tied, Conv1D [in, out] weights, fused c_attn) converted by torch to F16
+  tests/fixtures/models/gpt_neox-bf16/   gpt_neox (F32, untied, per-head interleaved query_key_value, partial rotary) to BF16
   tests/golden/half/qwen2-halve.json     the F32 qwen2 with every 2-D matrix rounded to F16 (what the
                                          engine's "halve memory" load keeps; norms and biases stay F32)
 """
@@ -79,6 +80,11 @@ def main():
     g16 = os.path.join(MODELS, "gpt2-f16")
     convert(os.path.join(MODELS, "gpt2"), g16, "F16")
     golden(g16, "gpt2-f16", rng.integers(0, 160, 10).tolist(), "tests/fixtures/models/gpt2-f16")
+    nx = os.path.join(MODELS, "gpt_neox-bf16")
+    convert(os.path.join(MODELS, "gpt_neox"), nx, "BF16")
+    with open(os.path.join(MODELS, "gpt_neox", "config.json")) as f:
+        nvocab = json.load(f)["vocab_size"]
+    golden(nx, "gpt_neox-bf16", rng.integers(0, nvocab, 9).tolist(), "tests/fixtures/models/gpt_neox-bf16")
 
 
 if __name__ == "__main__":

@@ -163,6 +163,33 @@ export class LoadContext {
     return out;
   }
 
+  /**
+   * An nn.Linear weight [out, in] (+ bias [out]) cut into parts by output rows and kept 16-bit
+   * (GPT-NeoX's fused query_key_value: each part lists its rows). Undefined (nothing read) when
+   * the weights stay f32.
+   */
+  async linearRowsPacked(prefix: string, outDim: number, inDim: number, parts: number[][]): Promise<Linear[] | undefined> {
+    if (!this.opts.packed16) return undefined;
+    const name = `${prefix}.weight`;
+    const e = this.entry(name, [outDim, inDim]);
+    const got = await readTensorBits16(e, this.opts.halve === true);
+    if (!got) return undefined;
+    const bias = await this.host(`${prefix}.bias`, [outDim]);
+    const out = parts.map((rowsOf, j): Linear => {
+      const n = rowsOf.length;
+      const bytes = n * Math.ceil(inDim / 2) * 4;
+      if (bytes > this.maxTensorBytes) fail(`tensor ${name} part ${j} needs ${bytes} bytes on the device but the adapter's largest buffer is ${this.maxTensorBytes} bytes`);
+      const rows = new Uint16Array(n * inDim); // [n, in]
+      rowsOf.forEach((r, k) => rows.set(got.bits.subarray(r * inDim, (r + 1) * inDim), k * inDim));
+      const packed = uploadPacked(rows, n, inDim, got.format);
+      this.uploaded.push(packed.data);
+      this.params += n * inDim;
+      return { packed, b: this.upload<tf.Rank.R1>(Float32Array.from(rowsOf, (r) => bias[r] as number), [n], `${prefix}.bias[part ${j}]`) };
+    });
+    this.done(e);
+    return out;
+  }
+
   /** RMSNorm weight; `offset` 1 folds Gemma's (1 + w) in. */
   async rmsNorm(name: string, n: number, eps: number, offset = 0): Promise<Norm> {
     const w = await this.host(name, [n]);

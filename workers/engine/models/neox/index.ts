@@ -74,10 +74,22 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `gpt_neox.layers.${i}`;
-    const w = await ctx.host(`${p}.attention.query_key_value.weight`, [3 * d, d]);
-    const bias = await ctx.host(`${p}.attention.query_key_value.bias`, [3 * d]);
     // Output row of (head h, part j, dim e) is h·3·hd + j·hd + e.
     const rowsOf = (j: number): number[] => Array.from({ length: H * hd }, (_, r) => Math.floor(r / hd) * 3 * hd + j * hd + (r % hd));
+    const qkv = await ctx.linearRowsPacked(`${p}.attention.query_key_value`, 3 * d, d, [rowsOf(0), rowsOf(1), rowsOf(2)]);
+    if (qkv) {
+      const [q, k, v] = qkv as [Linear, Linear, Linear];
+      blocks.push({
+        ln1: await ctx.layerNorm(`${p}.input_layernorm`, d, eps), q, k, v,
+        o: await ctx.linear(`${p}.attention.dense`, d, d, 'yes'),
+        ln2: await ctx.layerNorm(`${p}.post_attention_layernorm`, d, eps),
+        up: await ctx.linear(`${p}.mlp.dense_h_to_4h`, d, ff, 'yes'),
+        down: await ctx.linear(`${p}.mlp.dense_4h_to_h`, ff, d, 'yes'),
+      });
+      continue;
+    }
+    const w = await ctx.host(`${p}.attention.query_key_value.weight`, [3 * d, d]);
+    const bias = await ctx.host(`${p}.attention.query_key_value.bias`, [3 * d]);
     const part = (j: number, what: string): Linear => ({
       w: ctx.upload<tf.Rank.R2>(transposeRows(gatherRows(w, d, rowsOf(j)), d), [d, d], `${p}.attention.query_key_value.weight[${what}]`),
       b: ctx.upload<tf.Rank.R1>(gatherRows(bias, 1, rowsOf(j)), [d], `${p}.attention.query_key_value.bias[${what}]`),
@@ -95,9 +107,9 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   }
   const lnFinal = await ctx.layerNorm('gpt_neox.final_layer_norm', d, eps);
   const E = 'gpt_neox.embed_in.weight';
-  if (a.tiedEmbeddings) return { blocks, lnFinal, unembed: ctx.unembedBlocks(await ctx.host(E, [a.vocab, d]), a.vocab, d, E) };
-  const embed = ctx.unembedBlocks(await ctx.host(E, [a.vocab, d]), a.vocab, d, E);
-  return { embed, blocks, lnFinal, unembed: ctx.unembedBlocks(await ctx.host('embed_out.weight', [a.vocab, d]), a.vocab, d, 'embed_out.weight') };
+  if (a.tiedEmbeddings) return { blocks, lnFinal, unembed: await ctx.vocabMatrix(E, a.vocab, d) };
+  const embed = await ctx.vocabMatrix(E, a.vocab, d);
+  return { embed, blocks, lnFinal, unembed: await ctx.vocabMatrix('embed_out.weight', a.vocab, d) };
 }
 
 export const neox: Family = { modelTypes: ['gpt_neox'], blockedTensors: ['gpt_neox.embed_in.weight', 'embed_out.weight'], parseConfig, tensors, load };
