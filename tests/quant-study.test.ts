@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { QuantScheme } from '../src/contracts/quant-study';
-import { nextTokenCe } from '../workers/engine/analyses/sae';
+import { nextTokenCe } from '../workers/engine/analyses/next-token';
 import { ascending, lowCount, shuffled, zdFraction } from '../workers/engine/analyses/quant-scores';
 import { defaultPath, disposeForward, forward } from '../workers/engine/forward/forward';
 import { quantizeBlockLinears, quantizedCopy } from '../workers/engine/quantize';

@@ -23,7 +23,7 @@ import type { ModelEntry } from '../registry';
 import { defineAnalysis } from './analysis';
 import { rowIds } from './dataset-rows';
 import { blockLinears, LimAccumulator, lowCount, ordersOf, zdOfBlock } from './quant-scores';
-import { nextTokenCe } from './sae';
+import { nextTokenCe } from './next-token';
 
 const ORDERS: readonly QuantOrder[] = ['lim', 'zd', 'random', 'reverse'];
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));

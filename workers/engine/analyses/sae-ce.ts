@@ -1,8 +1,7 @@
 /**
  * `sae-ce` (contracts/sae-ce.ts): CE loss recovered over a dataset. Each batch's logits
- * [slots·len, V] stay on the device: the rows' predicting positions are gathered, log-softmaxed
- * and the next tokens' log-probabilities summed there; only one number per batch comes back,
- * summed in float64 on the host.
+ * [slots·len, V] stay on the device (next-token.ts sums the rows' next-token losses there); only
+ * one number per batch comes back, summed in float64 on the host.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SAE_CE_DEFAULTS, type SaeCeResult } from '../../../src/contracts/sae-ce';
@@ -10,10 +9,11 @@ import type { Intervention } from '../../../src/contracts/run';
 import { fail } from '../errors';
 import { defineAnalysis } from './analysis';
 import { datasetRows, runRowBatches, type RowBatch } from './dataset-rows';
+import { nextTokenNll } from './next-token';
 import { saeFor, saeHookOn } from './sae-dataset';
 
 /** Σ −log p(next token) over the predicting positions of a batch's rows ([slots·len, V] logits). */
-async function batchCe(logits: tf.Tensor2D, g: RowBatch, ids: number[][]): Promise<number> {
+function batchCe(logits: tf.Tensor2D, g: RowBatch, ids: number[][]): Promise<number> {
   const at: number[] = [];
   const next: number[] = [];
   g.rows.forEach((i, k) => {
@@ -23,18 +23,7 @@ async function batchCe(logits: tf.Tensor2D, g: RowBatch, ids: number[][]): Promi
       next.push(row[j + 1] as number);
     }
   });
-  if (at.length === 0) return 0;
-  const V = logits.shape[1];
-  const s = tf.tidy(() => {
-    const lp = tf.logSoftmax(tf.gather(logits, tf.tensor1d(at, 'int32'))); // [n, V]
-    const flat = tf.add(tf.mul(tf.range(0, at.length, 1, 'int32'), tf.scalar(V, 'int32')), tf.tensor1d(next, 'int32'));
-    return tf.neg(tf.sum(tf.gather(tf.reshape(lp, [-1]), flat)));
-  });
-  try {
-    return (await s.data())[0] as number;
-  } finally {
-    s.dispose();
-  }
+  return nextTokenNll(logits, at, next);
 }
 
 export const saeCeAnalysis = defineAnalysis({

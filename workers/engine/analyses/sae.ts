@@ -9,6 +9,7 @@ import { SAE_DEFAULTS, type SaeResult } from '../../../src/contracts/sae';
 import type { Sae } from '../artifacts/sae';
 import { fail } from '../errors';
 import { hookWidth } from '../forward/hooks';
+import { nextTokenCe } from './next-token';
 import { unembed } from '../models/common/ops';
 import type { LoadedModel } from '../models/common/types';
 import type { RunCache } from '../run-cache';
@@ -91,22 +92,6 @@ export async function featureLogits(sae: Sae, model: LoadedModel, f: number, pie
     return { top: rows(tv as Float32Array, ti as Int32Array), bottom: rows(bv as Float32Array, bi as Int32Array) };
   } finally {
     tf.dispose(outs);
-  }
-}
-
-/** Mean next-token cross-entropy (nats) of [T, V] logits over positions 0..T−2, log-softmax on the device. */
-export async function nextTokenCe(logits: tf.Tensor2D, tokens: number[]): Promise<number> {
-  const T = tokens.length;
-  if (T < 2) fail('sae: the CE-loss score needs at least 2 tokens');
-  const ce = tf.tidy(() => {
-    const lp = tf.logSoftmax(tf.slice(logits, [0, 0], [T - 1, -1]));
-    const picked = tf.mul(lp, tf.oneHot(tf.tensor1d(tokens.slice(1), 'int32'), logits.shape[1]));
-    return tf.neg(tf.div(tf.sum(picked), T - 1));
-  });
-  try {
-    return (await ce.data())[0] as number;
-  } finally {
-    ce.dispose();
   }
 }
 
