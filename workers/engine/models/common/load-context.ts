@@ -137,54 +137,31 @@ export class LoadContext {
   }
 
   /**
-   * GPT-2's Conv1D weight [in, out] (+ bias [out]) kept 16-bit: each part's columns [c0, c1)
-   * transposed on the host to nn.Linear's [out, in] rows and packed (c_attn's q, k, v are three
-   * parts of one tensor). Undefined (nothing read) when the weights stay f32.
+   * A weight with bias [out] cut into parts by output index and kept 16-bit, each part packed
+   * as nn.Linear's [n, in] rows: stored `rows` is nn.Linear's [out, in] (GPT-NeoX's per-head
+   * interleaved query_key_value), `columns` is Conv1D's [in, out] (GPT-2's c_attn q, k, v),
+   * transposed on the host. Undefined (nothing read) when the weights stay f32.
    */
-  async conv1dPacked(prefix: string, inDim: number, outDim: number, parts: [number, number][]): Promise<Linear[] | undefined> {
+  async linearPartsPacked(prefix: string, stored: 'rows' | 'columns', outDim: number, inDim: number, parts: number[][]): Promise<Linear[] | undefined> {
     if (!this.opts.packed16) return undefined;
     const name = `${prefix}.weight`;
-    const e = this.entry(name, [inDim, outDim]);
+    const e = this.entry(name, stored === 'rows' ? [outDim, inDim] : [inDim, outDim]);
     const got = await readTensorBits16(e, this.opts.halve === true);
     if (!got) return undefined;
     const bias = await this.host(`${prefix}.bias`, [outDim]);
-    const out = parts.map(([c0, c1]): Linear => {
-      const n = c1 - c0;
-      const bytes = n * Math.ceil(inDim / 2) * 4;
-      if (bytes > this.maxTensorBytes) fail(`tensor ${name} columns ${c0}..${c1 - 1} need ${bytes} bytes on the device but the adapter's largest buffer is ${this.maxTensorBytes} bytes`);
-      const rows = new Uint16Array(n * inDim); // [n, in]
-      for (let i = 0; i < inDim; i++) for (let c = 0; c < n; c++) rows[c * inDim + i] = got.bits[i * outDim + c0 + c] as number;
-      const packed = uploadPacked(rows, n, inDim, got.format);
-      this.uploaded.push(packed.data);
-      this.params += n * inDim;
-      return { packed, b: this.upload<tf.Rank.R1>(bias.slice(c0, c1), [n], `${prefix}.bias[${c0}:${c1}]`) };
-    });
-    this.done(e);
-    return out;
-  }
-
-  /**
-   * An nn.Linear weight [out, in] (+ bias [out]) cut into parts by output rows and kept 16-bit
-   * (GPT-NeoX's fused query_key_value: each part lists its rows). Undefined (nothing read) when
-   * the weights stay f32.
-   */
-  async linearRowsPacked(prefix: string, outDim: number, inDim: number, parts: number[][]): Promise<Linear[] | undefined> {
-    if (!this.opts.packed16) return undefined;
-    const name = `${prefix}.weight`;
-    const e = this.entry(name, [outDim, inDim]);
-    const got = await readTensorBits16(e, this.opts.halve === true);
-    if (!got) return undefined;
-    const bias = await this.host(`${prefix}.bias`, [outDim]);
-    const out = parts.map((rowsOf, j): Linear => {
-      const n = rowsOf.length;
+    const out = parts.map((outs, j): Linear => {
+      const n = outs.length;
       const bytes = n * Math.ceil(inDim / 2) * 4;
       if (bytes > this.maxTensorBytes) fail(`tensor ${name} part ${j} needs ${bytes} bytes on the device but the adapter's largest buffer is ${this.maxTensorBytes} bytes`);
       const rows = new Uint16Array(n * inDim); // [n, in]
-      rowsOf.forEach((r, k) => rows.set(got.bits.subarray(r * inDim, (r + 1) * inDim), k * inDim));
+      outs.forEach((o, k) => {
+        if (stored === 'rows') rows.set(got.bits.subarray(o * inDim, (o + 1) * inDim), k * inDim);
+        else for (let i = 0; i < inDim; i++) rows[k * inDim + i] = got.bits[i * outDim + o] as number;
+      });
       const packed = uploadPacked(rows, n, inDim, got.format);
       this.uploaded.push(packed.data);
       this.params += n * inDim;
-      return { packed, b: this.upload<tf.Rank.R1>(Float32Array.from(rowsOf, (r) => bias[r] as number), [n], `${prefix}.bias[part ${j}]`) };
+      return { packed, b: this.upload<tf.Rank.R1>(Float32Array.from(outs, (o) => bias[o] as number), [n], `${prefix}.bias[part ${j}]`) };
     });
     this.done(e);
     return out;

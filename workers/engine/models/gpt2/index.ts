@@ -74,6 +74,9 @@ function tensors(a: ArchConfig, c: ConfigReader, has: (n: string) => boolean): T
   return { expected: out, layers: a.layers, layersKey: c.keyOf([...L_KEYS]), layerPattern: /^(?:transformer\.)?h\.(\d+)\./ };
 }
 
+/** c0, c0 + 1, …, c1 − 1. */
+const range = (c0: number, c1: number): number[] => Array.from({ length: c1 - c0 }, (_, i) => c0 + i);
+
 async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const d = a.dModel;
   const { eps, ff } = settings(new ConfigReader(ctx.ckpt.config, a.arch, ctx.ckpt.configName ?? 'config.json', ctx.ckpt.label), d);
@@ -81,7 +84,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const n = (s: string): string => `${pre}${s}`;
 
   /** Conv1D: weight already [in, out] (16-bit on a packed16 device: transposed to [out, in] rows). */
-  const conv = async (p: string, inDim: number, outDim: number): Promise<Linear> => (await ctx.conv1dPacked(n(p), inDim, outDim, [[0, outDim]]))?.[0] ?? {
+  const conv = async (p: string, inDim: number, outDim: number): Promise<Linear> => (await ctx.linearPartsPacked(n(p), 'columns', outDim, inDim, [range(0, outDim)]))?.[0] ?? {
     w: await ctx.tensor2d(n(`${p}.weight`), inDim, outDim),
     b: await ctx.tensor1d(n(`${p}.bias`), outDim),
   };
@@ -89,7 +92,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
   const blocks: BlockWeights[] = [];
   for (let i = 0; i < a.layers; i++) {
     const p = `h.${i}`;
-    const qkv = await ctx.conv1dPacked(n(`${p}.attn.c_attn`), d, 3 * d, [[0, d], [d, 2 * d], [2 * d, 3 * d]]);
+    const qkv = await ctx.linearPartsPacked(n(`${p}.attn.c_attn`), 'columns', 3 * d, d, [range(0, d), range(d, 2 * d), range(2 * d, 3 * d)]);
     if (qkv) {
       const [q, k, v] = qkv as [Linear, Linear, Linear];
       blocks.push({

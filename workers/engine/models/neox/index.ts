@@ -76,7 +76,7 @@ async function load(ctx: LoadContext, a: ArchConfig): Promise<ModelWeights> {
     const p = `gpt_neox.layers.${i}`;
     // Output row of (head h, part j, dim e) is h·3·hd + j·hd + e.
     const rowsOf = (j: number): number[] => Array.from({ length: H * hd }, (_, r) => Math.floor(r / hd) * 3 * hd + j * hd + (r % hd));
-    const qkv = await ctx.linearRowsPacked(`${p}.attention.query_key_value`, 3 * d, d, [rowsOf(0), rowsOf(1), rowsOf(2)]);
+    const qkv = await ctx.linearPartsPacked(`${p}.attention.query_key_value`, 'rows', 3 * d, d, [rowsOf(0), rowsOf(1), rowsOf(2)]);
     if (qkv) {
       const [q, k, v] = qkv as [Linear, Linear, Linear];
       blocks.push({
